@@ -1,0 +1,1 @@
+"""Calendar connectors: Google, Microsoft, iCalendar; each turns provider payloads into domain meetings."""

@@ -1,0 +1,1 @@
+"""Rapport: meeting nudges that help people connect."""
