@@ -1,0 +1,129 @@
+"""The `rapport` command line: the composition root for the embedded default and operators.
+
+Commands: `demo`, `classify`, `migrate`, `serve`, `worker`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+
+from service.config import Settings, SettingsError, get_settings
+
+app = typer.Typer(
+    name="rapport",
+    help="Rapport: meeting nudges that help people connect.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return get_settings(**overrides)
+    except SettingsError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _parse_now(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not an ISO 8601 date-time", param_hint="--now") from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Where the database, outbox and reports go.")
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Pretend it is this time (ISO 8601; default: now).")
+    ] = None,
+) -> None:
+    """Load the sample organisation into SQLite, plan and deliver nudges to a Maildir outbox."""
+    from service.cli.demo import run_demo
+
+    overrides: dict[str, object] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    settings = _settings(**overrides)
+    if data_dir is not None or settings.database_url is None:
+        settings.database_url = None  # the demo always uses the SQLite file in its data dir
+    asyncio.run(run_demo(settings, _parse_now(now), console))
+
+
+@app.command()
+def classify(
+    files: Annotated[list[Path], typer.Argument(help=".ics files, Google or Graph event JSON.")],
+    format_: Annotated[
+        str | None,
+        typer.Option("--format", help="ics, google or graph (default: detected from the content)."),
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Whose calendar this is (email address).")
+    ] = None,
+) -> None:
+    """Classify every event in FILES and print one JSON line per event."""
+    from service.cli.classify import classify_files
+
+    fmt: Literal["ics", "google", "graph"] | None
+    if format_ is None:
+        fmt = None
+    elif format_ in ("ics", "google", "graph"):
+        fmt = format_  # type: ignore[assignment]  # narrowed by the membership test above
+    else:
+        raise typer.BadParameter("must be one of ics, google, graph", param_hint="--format")
+    code = classify_files(files, fmt, sys.stdout, sys.stderr, owner=owner)
+    raise typer.Exit(code)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations (Alembic `upgrade head`) to RAPPORT_DATABASE_URL."""
+    from service.storage import migrate as run_migrations
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(run_migrations(settings.effective_database_url))
+    console.print(f"database is up to date: {_redacted(settings.effective_database_url)}")
+
+
+@app.command()
+def serve() -> None:
+    """Run the API and admin pages (not yet: arrives with the API issue)."""
+    console.print("rapport serve: not yet available in this version (the API is a later issue).")
+    raise typer.Exit(1)
+
+
+@app.command()
+def worker() -> None:
+    """Run the arq workers (not yet: arrives with the workers issue)."""
+    console.print("rapport worker: not yet available in this version (the workers are a later issue).")
+    raise typer.Exit(1)
+
+
+def _redacted(url: str) -> str:
+    """Hide a password in a database URL before printing it."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,160 @@
+"""Settings: one `Settings` object read from `RAPPORT_*` environment variables and `.env`.
+
+Built by `get_settings()` at the entry points and passed down; nothing reads it at import time.
+A wrong value fails at start with a message naming the variable (see `SettingsError`).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "RAPPORT_"
+
+
+class SmtpSettings(BaseModel):
+    """SMTP delivery (used when `RAPPORT_SMTP_HOST` is set; otherwise the Maildir outbox)."""
+
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    timeout_s: float = Field(default=30.0, gt=0)
+    validate_certs: bool = True
+    ca_file: Path | None = None
+
+
+class FetchSettings(BaseModel):
+    """Limits for fetching user-supplied calendar feeds (SSRF rules in LIMITS.md)."""
+
+    allow_list: tuple[str, ...] = ()
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_redirects: int = Field(default=3, ge=0, le=10)
+
+
+class Settings(BaseSettings):
+    """Every setting of Rapport; environment variables are `RAPPORT_<NAME>`, nested with `__`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    data_dir: Path = Path("rapport-data")
+    database_url: str | None = None
+    redis_url: str | None = None
+    default_timezone: str = "UTC"
+    base_url: str = "http://localhost:8000"
+    mail_from: str = "Rapport <rapport@localhost>"
+    message_id_domain: str = "rapport.localhost"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = Field(default=30.0, gt=0)
+    smtp_validate_certs: bool = True
+    fetch: FetchSettings = FetchSettings()
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/London)") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        allowed = ("sqlite+aiosqlite://", "postgresql+asyncpg://", "sqlite://", "postgresql://", "postgres://")
+        if not value.startswith(allowed):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @model_validator(mode="after")
+    def _normalise(self) -> Settings:
+        if self.database_url is not None:
+            self.database_url = async_database_url(self.database_url)
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL: the configured one, or an SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'rapport.db').resolve()}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where the Maildir outbox lives."""
+        return self.data_dir / "outbox"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where weekly reports are written as HTML files."""
+        return self.data_dir / "reports"
+
+    @property
+    def smtp(self) -> SmtpSettings:
+        """The SMTP settings as one group."""
+        return SmtpSettings(
+            host=self.smtp_host,
+            port=self.smtp_port,
+            security=self.smtp_security,
+            username=self.smtp_username,
+            password=self.smtp_password,
+            timeout_s=self.smtp_timeout_s,
+            validate_certs=self.smtp_validate_certs,
+        )
+
+
+def async_database_url(url: str) -> str:
+    """Pick the async driver for a plain database URL (postgresql:// -> postgresql+asyncpg://)."""
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message names the environment variable."""
+
+
+def _variable_name(location: tuple[int | str, ...]) -> str:
+    return ENV_PREFIX + "__".join(str(part) for part in location).upper()
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read the settings (environment, `.env`, then `overrides`); raise `SettingsError` naming the bad one."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]  # pydantic-settings takes loose kwargs
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{_variable_name(error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        raise SettingsError(f"invalid setting: {problems}") from exc
