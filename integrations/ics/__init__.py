@@ -1,0 +1,28 @@
+"""The iCalendar connector: an SSRF-safe feed fetcher, a pure normaliser and the connector.
+
+Public API::
+
+    IcsConnector(policy).pull(calendar, cursor, window) -> AsyncIterator[PullPage]
+    fetch_feed(url_or_path, *, etag, last_modified, policy) -> FetchResult
+    read_events(data, owner, default_tz) -> Iterator[Meeting | SkippedEvent]   (not expanded)
+    expand_feed(data, owner, window, default_tz) -> ParsedFeed                 (expanded)
+    normalise_vevent(event, owner, default_tz) -> Meeting | SkippedEvent
+"""
+
+from integrations.ics.connector import IcsConnector
+from integrations.ics.expand import ParsedFeed, expand_feed, iter_feed
+from integrations.ics.fetch import FetchPolicy, FetchResult, fetch_feed
+from integrations.ics.normalise import InvalidFeed, normalise_vevent, read_events
+
+__all__ = [
+    "FetchPolicy",
+    "FetchResult",
+    "IcsConnector",
+    "InvalidFeed",
+    "ParsedFeed",
+    "expand_feed",
+    "fetch_feed",
+    "iter_feed",
+    "normalise_vevent",
+    "read_events",
+]

@@ -1,0 +1,219 @@
+"""Fetch an iCalendar feed safely: SSRF checks, size and time limits, conditional GET.
+
+Every hop (the URL and each redirect) is resolved once; every address must be globally
+routable (or allow-listed by the operator); the connection then goes to the checked address,
+never to a second DNS answer, with the Host header and TLS SNI/certificate check kept for the
+host name. Errors are the port's: `FetchRefused` (policy), `AuthRevoked` (401/403),
+`RateLimited` (429), `ProviderUnavailable` (network, 5xx).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from integrations.ics.addresses import AllowList, address_problem, parse_ip
+from service.domain.port import AuthRevoked, FetchRefused, ProviderUnavailable, RateLimited
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """Resolve with the system resolver (getaddrinfo), addresses in its order."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+@dataclass(frozen=True, slots=True)
+class FetchPolicy:
+    """What a feed fetch may do; built by the composition root from settings."""
+
+    allow_hosts_or_networks: tuple[str, ...] = ()
+    max_bytes: int = 10 * 1024 * 1024
+    total_timeout_s: float = 30.0
+    max_redirects: int = 3
+    allow_files: bool = False
+    resolver: Resolver = system_resolver
+    user_agent: str = "Rapport-ICS/0.1 (+https://github.com/rapport)"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A fetched feed: `body` is None when the server answered 304 Not Modified."""
+
+    body: bytes | None
+    etag: str | None = None
+    last_modified: str | None = None
+    url: str | None = field(default=None, compare=False)
+
+
+async def fetch_feed(
+    url_or_path: str, *, etag: str | None, last_modified: str | None, policy: FetchPolicy
+) -> FetchResult:
+    """Fetch a feed URL (or a local file when the policy allows) under the SSRF rules."""
+    if "://" not in url_or_path or url_or_path.lower().startswith("file://"):
+        return await _read_file(url_or_path, last_modified, policy)
+    try:
+        async with asyncio.timeout(policy.total_timeout_s):
+            return await _fetch_http(url_or_path, etag, last_modified, policy)
+    except TimeoutError as exc:
+        raise FetchRefused(
+            f"fetching the feed took longer than {policy.total_timeout_s:g} s"
+        ) from exc
+
+
+async def _read_file(path_text: str, last_modified: str | None, policy: FetchPolicy) -> FetchResult:
+    if not policy.allow_files:
+        raise FetchRefused("local files are not allowed as calendar sources (only http/https)")
+    path = Path(path_text.removeprefix("file://"))
+    try:
+        stat = await asyncio.to_thread(path.stat)
+        stamp = email.utils.formatdate(stat.st_mtime, usegmt=True)
+        if last_modified is not None and stamp == last_modified:
+            return FetchResult(body=None, last_modified=stamp, url=str(path))
+        if stat.st_size > policy.max_bytes:
+            raise FetchRefused(f"the feed is larger than {policy.max_bytes} bytes")
+        body = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        raise ProviderUnavailable(f"cannot read calendar file {str(path)!r}: {exc}") from exc
+    if len(body) > policy.max_bytes:
+        raise FetchRefused(f"the feed is larger than {policy.max_bytes} bytes")
+    return FetchResult(body=body, last_modified=stamp, url=str(path))
+
+
+def _parse_url(text: str) -> httpx.URL:
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise FetchRefused(f"not a valid URL: {exc}") from exc
+    if url.scheme not in _DEFAULT_PORTS:
+        raise FetchRefused(f"scheme {url.scheme!r} is not allowed: only http and https")
+    if not url.host:
+        raise FetchRefused("the URL has no host")
+    return url
+
+
+async def checked_addresses(url: httpx.URL, policy: FetchPolicy, allow: AllowList) -> list[str]:
+    """Resolve the URL's host once and refuse it unless every address may be fetched."""
+    host = url.host
+    port = url.port or _DEFAULT_PORTS[url.scheme]
+    literal = parse_ip(host)
+    if literal is not None:
+        addresses = [str(literal)]
+    else:
+        try:
+            addresses = await policy.resolver(host, port)
+        except OSError as exc:
+            raise ProviderUnavailable(f"cannot resolve host {host!r}: {exc}") from exc
+        if not addresses:
+            raise ProviderUnavailable(f"host {host!r} has no addresses")
+    if literal is None and allow.allows_host(host):
+        return addresses
+    for text in addresses:
+        ip = parse_ip(text)
+        if ip is None:
+            raise FetchRefused(f"host {host!r} resolved to something that is not an IP: {text!r}")
+        problem = address_problem(ip)
+        # Every answer must pass, not just the first: the next connection could use any of them.
+        if problem is not None and not allow.allows_ip(ip):
+            raise FetchRefused(f"host {host!r} resolves to {ip}, which is {problem}")
+    return addresses
+
+
+def _error_for(status: int, response: httpx.Response) -> Exception:
+    if status in (401, 403):
+        return AuthRevoked(f"the calendar server refused access ({status})")
+    if status == 429:
+        retry = response.headers.get("Retry-After", "")
+        return RateLimited(
+            "the calendar server asks to slow down (429)",
+            retry_after=float(retry) if retry.isdigit() else None,
+        )
+    if status >= 500:
+        return ProviderUnavailable(f"the calendar server failed ({status})")
+    # 404, 410 and other 4xx: permanent for this URL; a person must fix it, retrying will not.
+    return FetchRefused(f"the calendar server answered {status} for this URL")
+
+
+async def _fetch_http(
+    text: str, etag: str | None, last_modified: str | None, policy: FetchPolicy
+) -> FetchResult:
+    allow = AllowList(policy.allow_hosts_or_networks)
+    url = _parse_url(text)
+    headers = {"User-Agent": policy.user_agent, "Accept": "text/calendar, */*;q=0.5"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    # trust_env=False: an environment proxy would make its own DNS lookup and undo the checks.
+    async with httpx.AsyncClient(
+        trust_env=False, follow_redirects=False, timeout=policy.total_timeout_s
+    ) as client:
+        for _hop in range(policy.max_redirects + 1):
+            addresses = await checked_addresses(url, policy, allow)
+            result = await _request(client, url, addresses, headers, policy)
+            if isinstance(result, FetchResult):
+                return result
+            url = _parse_url(str(url.join(result)))
+    raise FetchRefused(f"more than {policy.max_redirects} redirects")
+
+
+async def _request(
+    client: httpx.AsyncClient,
+    url: httpx.URL,
+    addresses: list[str],
+    headers: dict[str, str],
+    policy: FetchPolicy,
+) -> FetchResult | str:
+    """One GET to the first checked address that answers; a redirect target or the result."""
+    host_header = url.netloc.decode("ascii")
+    extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
+    last_error: httpx.TransportError | None = None
+    for address in addresses:
+        target = url.copy_with(host=address)
+        try:
+            async with client.stream(
+                "GET", target, headers={**headers, "Host": host_header}, extensions=extensions
+            ) as response:
+                return await _read_response(response, url, policy)
+        except httpx.ConnectError as exc:
+            last_error = exc  # try the next checked address (dual-stack hosts)
+        except httpx.TransportError as exc:
+            raise ProviderUnavailable(f"network error fetching the feed: {exc!r}") from exc
+    raise ProviderUnavailable(f"cannot connect to {url.host!r}: {last_error!r}") from last_error
+
+
+async def _read_response(
+    response: httpx.Response, url: httpx.URL, policy: FetchPolicy
+) -> FetchResult | str:
+    status = response.status_code
+    etag = response.headers.get("ETag")
+    modified = response.headers.get("Last-Modified")
+    if status == 304:
+        return FetchResult(body=None, etag=etag, last_modified=modified, url=str(url))
+    if status in _REDIRECTS:
+        location: str | None = response.headers.get("Location")
+        if not location:
+            raise ProviderUnavailable(f"redirect {status} without a Location header")
+        return location
+    if not 200 <= status < 300:
+        raise _error_for(status, response)
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > policy.max_bytes:
+        raise FetchRefused(f"the feed is larger than {policy.max_bytes} bytes")
+    body = bytearray()
+    # aiter_bytes yields decoded bytes, so the cap also stops a compression bomb.
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > policy.max_bytes:
+            raise FetchRefused(f"the feed is larger than {policy.max_bytes} bytes")
+    return FetchResult(body=bytes(body), etag=etag, last_modified=modified, url=str(url))
