@@ -1,0 +1,255 @@
+"""classify(meeting) -> Classification: modality, provider, one-on-one, is-meeting, reasons.
+
+Order of evidence for the join link: structured conference data > the links field > the
+location > the description; within one source a known provider beats a tenant's `other`
+pattern, then the first occurrence wins. A phone bridge only decides when there is no join
+link; a room or a physical place makes a video meeting hybrid.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from service.domain.classify.links import clean, find_urls
+from service.domain.classify.people import People, read_people
+from service.domain.classify.phone import dial_in, is_phone_only, tel_link
+from service.domain.classify.place import physical_places
+from service.domain.classify.providers import (
+    PROVIDER_NAMES,
+    SOLUTIONS,
+    ProviderPattern,
+    match_url,
+)
+from service.domain.model import (
+    Classification,
+    Conference,
+    EntryPointKind,
+    EventStatus,
+    EventType,
+    Meeting,
+    Modality,
+)
+
+MAX_REASON = 120
+MAX_TEXT = 1_000_000  # longer bodies are read up to this many characters
+MAX_URLS = 200  # per field: a body with more links is not an invitation we can read better
+_TAG = re.compile(r"<[^<>]{0,2000}>")
+_SOURCES = ("conference data", "event's links", "location", "description")
+_NOT_MEETING = {
+    EventType.OUT_OF_OFFICE: "out of office",
+    EventType.FOCUS_TIME: "focus time",
+    EventType.WORKING_LOCATION: "working location",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    rank: int  # index into _SOURCES
+    unknown: bool  # a tenant's `other` pattern: known providers win
+    position: int
+    provider: str
+    name: str
+    url: str
+
+
+def _cap(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+
+
+def _solution_provider(key: str | None) -> str | None:
+    if not key:
+        return None
+    lowered = key.lower()
+    if lowered in PROVIDER_NAMES and lowered not in ("phone", "other"):
+        return lowered
+    return SOLUTIONS.get(lowered.replace("_", ""))
+
+
+def _conference_link(
+    conference: Conference | None, custom: Sequence[ProviderPattern]
+) -> _Link | None:
+    if conference is None:
+        return None
+    for point in conference.entry_points:
+        if point.kind is not EntryPointKind.VIDEO:
+            continue
+        found = match_url(point.uri, custom)
+        key = _solution_provider(conference.solution) or (found[0] if found else None)
+        if key is None:
+            key = _provider_from_name(conference.name) or "other"
+        name = found[1] if found and found[0] == key else PROVIDER_NAMES.get(key, key)
+        return _Link(0, key == "other", 0, key, name, point.uri)
+    return None
+
+
+def _provider_from_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    lowered = name.lower()
+    for key, label in PROVIDER_NAMES.items():
+        if key not in ("phone", "other") and label.lower().split()[0] in lowered.split():
+            return key
+    return None
+
+
+def _text_links(
+    rank: int, text: str | None, custom: Sequence[ProviderPattern], found: list[_Link]
+) -> None:
+    if not text:
+        return
+    for count, (position, url) in enumerate(find_urls(text[:MAX_TEXT])):
+        if count >= MAX_URLS:
+            return
+        match = match_url(url, custom)
+        if match is not None:
+            key, name = match
+            found.append(_Link(rank, key == "other", position, key, name, url))
+
+
+def _join_links(meeting: Meeting, custom: Sequence[ProviderPattern]) -> list[_Link]:
+    found: list[_Link] = []
+    structured = _conference_link(meeting.conference, custom)
+    if structured is not None:
+        found.append(structured)
+    hinted = _solution_provider(meeting.online_provider_hint)
+    for position, raw in enumerate(meeting.links[:MAX_URLS]):
+        url = clean(raw.strip())
+        match = match_url(url, custom)
+        if match is not None:
+            found.append(_Link(1, match[0] == "other", position, match[0], match[1], url))
+        elif hinted is not None and "://" in url:
+            found.append(_Link(1, False, position, hinted, PROVIDER_NAMES[hinted], url))
+    _text_links(2, meeting.location, custom, found)
+    _text_links(3, meeting.description, custom, found)
+    return found
+
+
+def _video_reasons(links: list[_Link]) -> tuple[_Link, list[str]]:
+    best = min(links, key=lambda link: (link.rank, link.unknown, link.position))
+    what = "video entry" if best.rank == 0 else "join link"
+    reasons = [f"{best.name} {what} in the {_SOURCES[best.rank]}"]
+    others = sorted({(link.rank, link.name) for link in links if link.provider != best.provider})
+    reasons.extend(f"also a {name} link in the {_SOURCES[rank]}" for rank, name in others[:3])
+    return best, reasons
+
+
+def _strip_html(text: str) -> str:
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    return html.unescape(text) if "&" in text else text
+
+
+def _phone_bridge(meeting: Meeting) -> str | None:
+    """A reason naming the phone bridge, or None when there is none."""
+    conference = meeting.conference
+    number: str | None = None
+    if conference is not None:
+        for point in conference.entry_points:
+            if point.kind is EntryPointKind.PHONE:
+                number = point.label or point.uri.removeprefix("tel:")
+                return f"{number}{' PIN' if point.pin else ''} in the conference data"
+    for link in meeting.links:
+        number = tel_link(link)
+        if number:
+            return f"tel: link {number}"
+    location = meeting.location[:MAX_TEXT] if meeting.location else ""
+    number = (tel_link(location) or is_phone_only(location)) if location else None
+    if number:
+        return f"{number} in the location"
+    if meeting.description:
+        description = meeting.description[:MAX_TEXT]
+        number = tel_link(description)
+        if number:
+            return f"tel: link {number} in the description"
+        dial = dial_in(_strip_html(description))
+        if dial:
+            return f"{dial[0]}{' PIN' if dial[1] else ''} in the description"
+    if location:
+        dial = dial_in(location)
+        if dial:
+            return f"{dial[0]}{' PIN' if dial[1] else ''} in the location"
+    return None
+
+
+def _places(meeting: Meeting, people: People | None) -> list[str]:
+    reasons = [f"room resource: {room}" for room in (people.rooms if people else ())[:2]]
+    reasons.extend(f"physical location: {place}" for place in physical_places(meeting.location)[:2])
+    return reasons
+
+
+def _modality(
+    meeting: Meeting, people: People | None, custom: Sequence[ProviderPattern]
+) -> tuple[Modality, str | None, bool, str | None, list[str]]:
+    links = _join_links(meeting, custom)
+    places = _places(meeting, people)
+    if links:
+        best, reasons = _video_reasons(links)
+        return Modality.VIDEO, best.provider, bool(places), best.url, reasons + places
+    hinted = _solution_provider(meeting.online_provider_hint)
+    if hinted is not None:
+        reason = f"{PROVIDER_NAMES[hinted]} online meeting flagged by the calendar"
+        return Modality.VIDEO, hinted, bool(places), None, [reason, *places]
+    bridge = _phone_bridge(meeting)
+    if places:
+        extra = [f"a phone bridge too: {bridge}"] if bridge else []
+        return Modality.IN_PERSON, None, False, None, places + extra
+    if bridge:
+        return Modality.AUDIO, "phone", False, None, [f"only a phone bridge: {bridge}"]
+    return Modality.UNKNOWN, None, False, None, ["no join link, phone bridge, room or place"]
+
+
+def _people_reasons(people: People | None) -> tuple[bool | None, list[str]]:
+    if people is None:
+        return None, ["attendees unknown"]
+    count = len(people.humans)
+    if people.groups:
+        return False, [f"{count} people and {people.groups} group(s)"]
+    if count == 2:
+        return True, ["2 people: one-on-one"]
+    return False, [f"{count} {'person' if count == 1 else 'people'}"]
+
+
+def _not_meeting(meeting: Meeting, people: People | None) -> list[str]:
+    reasons: list[str] = []
+    if meeting.status is EventStatus.CANCELLED:
+        reasons.append("cancelled")
+    if meeting.event_type in _NOT_MEETING:
+        reasons.append(_NOT_MEETING[meeting.event_type])
+    if meeting.transparent:
+        reasons.append("shows as free: a hold, not a meeting")
+    if meeting.all_day:
+        reasons.append("all-day event")
+    if people is not None and len(people.humans) <= 1 and not people.groups:
+        reasons.append("no one but the owner")
+    return reasons
+
+
+def _classify(meeting: Meeting, custom: Sequence[ProviderPattern]) -> Classification:
+    people = read_people(meeting)
+    modality, provider, hybrid, join_url, reasons = _modality(meeting, people, custom)
+    one_on_one, people_reasons = _people_reasons(people)
+    not_meeting = _not_meeting(meeting, people)
+    reasons.extend(people_reasons)
+    reasons.extend(f"not a meeting: {reason}" for reason in not_meeting)
+    return Classification(
+        modality=modality,
+        provider=provider,
+        hybrid=hybrid,
+        one_on_one=one_on_one,
+        is_meeting=not not_meeting,
+        join_url=join_url[:2048] if join_url else None,
+        reasons=tuple(_cap(reason) for reason in reasons),
+    )
+
+
+def classify(meeting: Meeting, custom_patterns: Sequence[ProviderPattern] = ()) -> Classification:
+    """Classify one meeting; never raises (the worst case is `unknown` with a reason)."""
+    try:
+        return _classify(meeting, tuple(custom_patterns))
+    except Exception as exc:  # the pipeline must go on whatever a calendar holds
+        reason = f"could not classify: {type(exc).__name__}"
+        return Classification(Modality.UNKNOWN, one_on_one=None, reasons=(reason,))
