@@ -10,6 +10,7 @@ from typing import ClassVar
 
 import structlog
 
+from integrations.ics._props import zone
 from integrations.ics.expand import iter_feed
 from integrations.ics.fetch import FetchPolicy, fetch_feed
 from integrations.ics.normalise import InvalidFeed
@@ -98,7 +99,7 @@ class IcsConnector:
         page = PullPage()
         count = 0
         try:
-            items = iter_feed(fetched.body, calendar.owner, window, calendar.default_timezone)
+            items = iter_feed(fetched.body, calendar.owner, window, self._zone(calendar))
             for item in items:
                 if isinstance(item, Meeting):
                     if len(page.meetings) >= self.page_size:
@@ -117,6 +118,17 @@ class IcsConnector:
         page.last = True
         log.info("ics.pulled", calendar_id=calendar.calendar_id, meetings=count)
         yield page
+
+    @staticmethod
+    def _zone(calendar: CalendarRef) -> str:
+        if zone(calendar.default_timezone) is None:
+            log.warning(
+                "ics.bad_default_timezone",
+                calendar_id=calendar.calendar_id,
+                timezone=calendar.default_timezone,
+            )
+            return "UTC"
+        return calendar.default_timezone
 
     @staticmethod
     def _log_skip(calendar: CalendarRef, item: SkippedEvent) -> None:

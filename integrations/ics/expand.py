@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import tzinfo
+from dataclasses import dataclass, field, replace
+from datetime import date, tzinfo
 
 import icalendar
 import recurring_ical_events
@@ -18,7 +18,6 @@ from integrations.ics import _props
 from integrations.ics.normalise import (
     calendar_zone,
     default_zone,
-    derived_uid,
     normalise_in_zone,
     parse_calendars,
 )
@@ -54,10 +53,17 @@ class ParsedFeed:
     skipped: list[SkippedEvent] = field(default_factory=list)
 
 
-def expand_feed(data: bytes, owner: str, window: SyncWindow, default_tz: str = "UTC") -> ParsedFeed:
+def expand_feed(
+    data: bytes,
+    owner: str,
+    window: SyncWindow,
+    default_tz: str = "UTC",
+    *,
+    max_per_series: int = MAX_OCCURRENCES_PER_SERIES,
+) -> ParsedFeed:
     """Expand every series of the feed inside `window` into meetings (UTC), skipping bad ones."""
     feed = ParsedFeed()
-    for item in iter_feed(data, owner, window, default_tz):
+    for item in iter_feed(data, owner, window, default_tz, max_per_series=max_per_series):
         if isinstance(item, Meeting):
             feed.meetings.append(item)
         else:
@@ -66,13 +72,18 @@ def expand_feed(data: bytes, owner: str, window: SyncWindow, default_tz: str = "
 
 
 def iter_feed(
-    data: bytes, owner: str, window: SyncWindow, default_tz: str = "UTC"
+    data: bytes,
+    owner: str,
+    window: SyncWindow,
+    default_tz: str = "UTC",
+    *,
+    max_per_series: int = MAX_OCCURRENCES_PER_SERIES,
 ) -> Iterator[Meeting | SkippedEvent]:
     """Like `expand_feed`, one item at a time (one series in memory at once)."""
     default = default_zone(default_tz)
     for calendar in parse_calendars(data):
         tz = calendar_zone(calendar, default)
-        groups: dict[str, list[icalendar.Component]] = {}
+        groups: dict[str, list[tuple[icalendar.Component, Meeting]]] = {}
         for event in calendar.walk("VEVENT"):
             _keep_first_values(event)
             # Read each VEVENT once on its own so a broken one is reported and left out,
@@ -81,14 +92,13 @@ def iter_feed(
             if isinstance(checked, SkippedEvent):
                 yield checked
                 continue
-            uid = _props.text(event, "UID")
-            if uid is None:
-                uid = derived_uid(event)
-                event["UID"] = icalendar.vText(uid)
-            groups.setdefault(uid, []).append(event)
+            if _props.text(event, "UID") is None:
+                event["UID"] = icalendar.vText(checked.uid)
+            groups.setdefault(checked.uid, []).append((event, checked))
         calscale = _props.text(calendar, "CALSCALE")
-        for uid, events in groups.items():
-            yield from _expand_series(uid, events, calscale, owner, tz, window)
+        for uid, members in groups.items():
+            series = _Series(uid, members, owner, tz)
+            yield from series.expand(calscale, window, max_per_series)
 
 
 def _keep_first_values(event: icalendar.Component) -> None:
@@ -98,49 +108,96 @@ def _keep_first_values(event: icalendar.Component) -> None:
             event[name] = value[0]
 
 
-def _expand_series(
-    uid: str,
-    events: list[icalendar.Component],
-    calscale: str | None,
-    owner: str,
-    tz: tzinfo,
-    window: SyncWindow,
-) -> list[Meeting | SkippedEvent]:
-    series = len(events) > 1 or any(
-        event.get(name) is not None for event in events for name in _SERIES_PROPERTIES
-    )
-    holder = icalendar.Calendar()
-    if calscale:
-        # recurring_ical_events refuses non-Gregorian calendars: keep that per series.
-        holder["CALSCALE"] = calscale
-    for event in events:
-        holder.add_component(event)
-    results: list[Meeting | SkippedEvent] = []
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            occurrences = recurring_ical_events.of(holder).after(window.start)
-            for occurrence in occurrences:
-                item = normalise_in_zone(occurrence, owner, tz, series=series)
-                if isinstance(item, Meeting) and item.start >= window.end:
-                    break
-                if len(results) >= MAX_OCCURRENCES_PER_SERIES:
-                    results.append(
-                        SkippedEvent(
-                            source_id=uid,
-                            reason=f"series has more than {MAX_OCCURRENCES_PER_SERIES} occurrences "
-                            "in the window; the later ones are left out",
+def _has_range(event: icalendar.Component) -> bool:
+    params = getattr(_props.first(event, "RECURRENCE-ID"), "params", None)
+    return bool(params is not None and params.get("RANGE"))
+
+
+class _Series:
+    """All VEVENTs of one UID, with each one already normalised on its own."""
+
+    def __init__(
+        self,
+        uid: str,
+        members: list[tuple[icalendar.Component, Meeting]],
+        owner: str,
+        tz: tzinfo,
+    ) -> None:
+        self.uid = uid
+        self.members = members
+        self.owner = owner
+        self.tz = tz
+        self.recurring = len(members) > 1 or any(
+            event.get(name) is not None for event, _ in members for name in _SERIES_PROPERTIES
+        )
+        cores = [m for e, m in members if e.get("RECURRENCE-ID") is None]
+        self.overrides = {m.instance_start: m for e, m in members if e.get("RECURRENCE-ID")}
+        # RANGE=THISANDFUTURE overrides shift later instances: recurring_ical_events copies
+        # their RECURRENCE-ID onto each of them, so those instances' identity is recomputed.
+        self.moves = {
+            m.instance_start: m.start - m.instance_start for e, m in members if _has_range(e)
+        }
+        override_count = len(members) - len(cores)
+        # Fast path: instances are the one core (or an override) with new times, no re-reading.
+        self.core = cores[0] if len(cores) == 1 and not self.moves else None
+        self.fast = len(cores) <= 1 and not self.moves and len(self.overrides) == override_count
+
+    def expand(
+        self, calscale: str | None, window: SyncWindow, max_per_series: int
+    ) -> list[Meeting | SkippedEvent]:
+        """The instances inside the window, or one SkippedEvent saying why there are none."""
+        holder = icalendar.Calendar()
+        if calscale:
+            # recurring_ical_events refuses non-Gregorian calendars: keep that per series.
+            holder["CALSCALE"] = calscale
+        for event, _ in self.members:
+            holder.add_component(event)
+        results: list[Meeting | SkippedEvent] = []
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for occurrence in recurring_ical_events.of(holder).after(window.start):
+                    item = self.instance(occurrence)
+                    if isinstance(item, Meeting) and item.start >= window.end:
+                        break
+                    if len(results) >= max_per_series:
+                        reason = (
+                            f"series has more than {max_per_series} occurrences in the "
+                            "window; the later ones are left out"
                         )
+                        results.append(SkippedEvent(source_id=self.uid, reason=reason))
+                        break
+                    results.append(item)
+        # Third-party expansion raises many kinds of error on hostile input (ValueError,
+        # TypeError, OverflowError, RecursionError ...): one series must not stop the feed.
+        except Exception as exc:
+            reason = f"recurring series cannot be expanded: {type(exc).__name__}: {exc}"
+            return [SkippedEvent(source_id=self.uid, reason=reason)]
+        return results
+
+    def instance(self, occurrence: icalendar.Component) -> Meeting | SkippedEvent:
+        """One expanded occurrence as a Meeting."""
+        series_id = self.uid if self.recurring else None
+        if self.fast:
+            start = getattr(_props.first(occurrence, "DTSTART"), "dt", None)
+            end = getattr(_props.first(occurrence, "DTEND"), "dt", None)
+            rid = getattr(_props.first(occurrence, "RECURRENCE-ID"), "dt", None)
+            if isinstance(start, date) and isinstance(end, date) and isinstance(rid, date):
+                original = _props.to_utc(rid, self.tz)
+                override = self.overrides.get(original)
+                if override is not None:
+                    return replace(override, series_id=series_id)
+                if self.core is not None:
+                    return replace(
+                        self.core,
+                        start=_props.to_utc(start, self.tz),
+                        end=_props.to_utc(end, self.tz),
+                        original_start=original,
+                        series_id=series_id,
                     )
-                    break
-                results.append(item)
-    # Third-party expansion raises many kinds of error on hostile input (ValueError, TypeError,
-    # OverflowError, RecursionError ...); one series must never stop the rest of the feed.
-    except Exception as exc:
-        return [
-            SkippedEvent(
-                source_id=uid,
-                reason=f"recurring series cannot be expanded: {type(exc).__name__}: {exc}",
-            )
-        ]
-    return results
+        item = normalise_in_zone(occurrence, self.owner, self.tz, series=self.recurring)
+        if isinstance(item, Meeting) and _has_range(occurrence):
+            move = self.moves.get(item.instance_start)
+            if move is not None and item.start != item.instance_start + move:
+                item = replace(item, original_start=item.start - move)
+        return item
