@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from service.domain.classify.links import clean, find_urls
 from service.domain.classify.people import People, read_people
 from service.domain.classify.phone import dial_in, is_phone_only, tel_link
-from service.domain.classify.place import physical_places
+from service.domain.classify.place import named_service, physical_places
 from service.domain.classify.providers import (
     PROVIDER_NAMES,
     SOLUTIONS,
@@ -193,6 +193,10 @@ def _modality(
     if hinted is not None:
         reason = f"{PROVIDER_NAMES[hinted]} online meeting flagged by the calendar"
         return Modality.VIDEO, hinted, bool(places), None, [reason, *places]
+    named = named_service(meeting.location)
+    if named is not None:
+        reason = f"location names {named[1]} (no join link found)"
+        return Modality.VIDEO, named[0], bool(places), None, [reason, *places]
     bridge = _phone_bridge(meeting)
     if places:
         extra = [f"a phone bridge too: {bridge}"] if bridge else []

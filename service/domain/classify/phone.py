@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 
 # International (+44 20 7946 0000), parenthesised area code ((555) 123-4567), national trunk
-# prefix 0 (020 7946 0000, 030 1234567, 03-1234-5678), or North American 555-123-4567.
+# prefix 0 (020 7946 0000, 030 1234567, 03-1234-5678), or North American (1-)555-123-4567.
 _NUMBER = re.compile(
     r"(?<![\w+/=.-])"
     r"(?:\+\s?\d[\d \t().\-\u00a0]{5,22}\d"
     r"|\(\d{2,5}\)[ \t\u00a0]?\d[\d \t.\-\u00a0]{4,14}\d"
     r"|0\d{1,4}[ \t\-/.]\d[\d \t\-.]{3,14}\d"
-    r"|\d{3}[\-.]\d{3}[\-.]\d{4})"
+    r"|(?:1[\-. ])?\d{3}[\-. ]\d{3}[\-. ]\d{4})"
     r"(?![\w])"
 )
 _DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\Z")

@@ -8,133 +8,65 @@ Anything else (an address, "Board Room 4", "Zoom Room Everest", "Café on 3rd") 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from service.domain.classify.phone import is_phone_only
 from service.domain.classify.providers import PROVIDERS
 
 MAX_LOCATION = 2000
 
-_FILLER = frozenset(
-    [
-        "meeting",
-        "meetings",
-        "call",
-        "calls",
-        "video",
-        "conference",
-        "conferencing",
-        "online",
-        "link",
-        "web",
-        "join",
-        "via",
-        "on",
-        "the",
-        "a",
-        "an",
-        "see",
-        "details",
-        "below",
-        "above",
-        "in",
-        "invite",
-        "invitation",
-        "description",
-        "bridge",
-        "virtual",
-        "session",
-        "app",
-        "microsoft",
-        "cisco",
-        "google",
-        "amazon",
-        "ms",
-        "personal",
-        "id",
-        "pin",
-        "code",
-        "passcode",
-        "password",
-        "pwd",
-        "number",
-        "with",
-        "and",
-        "or",
-        "by",
-        "for",
-        "is",
-        "to",
-        "at",
-        "here",
-        "click",
-    ]
-)
-_PLACEHOLDER = frozenset(
-    [
-        "tbd",
-        "tba",
-        "tbc",
-        "n",
-        "a",
-        "na",
-        "none",
-        "remote",
-        "virtual",
-        "online",
-        "phone",
-        "telephone",
-        "dial",
-        "dialin",
-        "dial-in",
-        "audio",
-        "voice",
-        "hybrid",
-        "video",
-        "web",
-        "internet",
-    ]
-)
-_GENERIC = frozenset(
-    [
-        "meeting",
-        "meetings",
-        "video",
-        "call",
-        "live",
-        "the",
-        "rooms",
-        "room",
-        "from",
-        "meta",
-        "talk",
-        "connect",
-        "spaces",
-        "web",
-    ]
-)
-_SERVICE_WORDS = frozenset(
-    word
-    for provider in PROVIDERS
-    for word in (*provider.name.lower().replace(".", " ").split(), provider.key)
-    if len(word) > 2 and word not in _GENERIC
-) | frozenset(
-    [
-        "meet",
-        "hangouts",
-        "teams",
-        "skype",
-        "lync",
-        "gotomeeting",
-        "webex",
-        "zoom",
-        "huddle",
-        "facetime",
-    ]
-)
+# fmt: off
+_FILLER = frozenset((
+    "meeting", "meetings", "call", "calls", "video", "conference", "conferencing", "online",
+    "link", "web", "join", "via", "on", "the", "a", "an", "see", "details", "below", "above",
+    "in", "invite", "invitation", "description", "bridge", "virtual", "session", "app",
+    "microsoft", "cisco", "google", "amazon", "ms", "id", "pin", "code", "passcode",
+    "password", "pwd", "number", "with", "and", "or", "by", "for", "is", "to", "at", "here",
+    "click", "new", "my",
+))
+_PLACEHOLDER = frozenset((
+    "tbd", "tba", "tbc", "n", "na", "none", "remote", "virtual", "online", "phone",
+    "telephone", "dial", "dialin", "audio", "voice", "hybrid", "video", "web", "internet",
+    "teleconference", "telecon", "telco", "concall", "telefonkonferenz", "telefonat",
+    "téléphonique", "conférence", "audioconférence", "電話会議",
+))
+# Words too common to mean a service on their own ("Rooms 3 and 4", "Daily stand-up corner").
+_GENERIC = frozenset((
+    "meeting", "meetings", "video", "call", "live", "the", "rooms", "room", "from", "meta",
+    "talk", "connect", "spaces", "web", "daily", "around", "pop", "jam", "gather", "butter",
+    "wonder", "remo", "tandem", "signal", "element", "luma", "venue", "riverside", "lark",
+))
+# Service names as written in locations, beyond the first word of each provider's name.
+_ALIASES: Mapping[str, str] = {
+    "zoomgov": "zoom", "msteams": "teams", "hangouts": "google_meet", "hangout": "google_meet",
+    "meet": "google_meet", "lync": "skype", "gotomeeting": "goto", "gotomeet": "goto",
+    "goto": "goto", "bluejeans": "bluejeans", "teams": "teams", "webex": "webex",
+    "chime": "chime", "jitsi": "jitsi", "huddle": "slack", "facetime": "facetime",
+}
+# Phrases a service uses for its own virtual rooms.
+_VIRTUAL_PHRASES = ("personal room", "personal meeting room", "meeting room link")
+# fmt: on
+
+
+def _service_words() -> dict[str, str]:
+    words: dict[str, str] = {}
+    for provider in PROVIDERS:
+        for word in provider.name.lower().replace(".", " ").split():
+            if len(word) > 2 and word not in _GENERIC and word not in _FILLER:
+                words.setdefault(word, provider.key)
+                break  # the first distinctive word names the service
+    return words | dict(_ALIASES)
+
+
+SERVICE_WORDS: Mapping[str, str] = _service_words()
 
 
 def _words(text: str) -> list[str]:
-    cleaned = "".join(ch.lower() if ch.isalnum() else " " for ch in text)
-    return [w for w in cleaned.split() if not w.isdigit()]
+    lowered = text.lower()
+    for phrase in _VIRTUAL_PHRASES:
+        lowered = lowered.replace(phrase, " ")
+    cleaned = "".join(ch if ch.isalnum() else " " for ch in lowered)
+    return [w for w in cleaned.split() if not w.isdigit() and w not in _FILLER]
 
 
 def virtual_kind(part: str) -> str | None:
@@ -143,23 +75,37 @@ def virtual_kind(part: str) -> str | None:
         return "url"
     if is_phone_only(part) is not None:
         return "phone"
-    words = [w for w in _words(part) if w not in _FILLER]
+    words = _words(part)
     if not words:
         return "placeholder"
-    if all(w in _SERVICE_WORDS for w in words):
+    if all(w in SERVICE_WORDS for w in words):
         return "service"
-    if all(w in _PLACEHOLDER or w in _SERVICE_WORDS for w in words):
+    if all(w in _PLACEHOLDER or w in SERVICE_WORDS for w in words):
         return "placeholder"
     return None
+
+
+def _parts(location: str) -> list[str]:
+    parts = location[:MAX_LOCATION].replace("\n", ";").split(";")
+    return [p for p in (raw.strip(" \t\r,") for raw in parts) if p]
 
 
 def physical_places(location: str | None) -> list[str]:
     """The parts of a location that name a physical place, in order."""
     if not location:
         return []
-    places: list[str] = []
-    for raw in location[:MAX_LOCATION].replace("\n", ";").split(";"):
-        part = raw.strip(" \t\r,")
-        if part and virtual_kind(part) is None:
-            places.append(part)
-    return places
+    return [part for part in _parts(location) if virtual_kind(part) is None]
+
+
+def named_service(location: str | None) -> tuple[str, str] | None:
+    """(provider key, the words) when a location part only names a meeting service."""
+    if not location:
+        return None
+    for part in _parts(location):
+        if "://" in part or virtual_kind(part) != "service":
+            continue
+        keys = [SERVICE_WORDS[w] for w in _words(part)]
+        # "Meet" alone is Google Meet; next to another service word it is just a verb.
+        specific = [k for k in keys if k != "google_meet"] or keys
+        return specific[0], part
+    return None
