@@ -61,7 +61,8 @@ def address_problem(ip: IPAddress) -> str | None:
         inner = _v4_problem(v4)
         if inner is not None:
             return f"{kind} IPv6 address embedding {v4} ({inner})"
-        if kind in ("IPv4-mapped", "IPv4-compatible"):
+        if kind in ("IPv4-mapped", "IPv4-compatible", "NAT64"):
+            # Translations of a global IPv4 address (DNS64 answers on IPv6-only networks).
             return None
     checks = (
         (ip.is_unspecified, "unspecified"),

@@ -251,7 +251,8 @@ def test_expand_feed_instances_carry_their_own_component_fields() -> None:
     assert core_like.start == datetime(2024, 1, 3, 9, tzinfo=UTC)
     assert core_like.duration == timedelta(minutes=30)
     override = by_day[2]
-    assert override.title == "Override" and override.location == "Room 7"
+    assert override.title == "Override"
+    assert override.location == "Room 7"
     assert override.links == ()
     assert override.attendees is not None
     assert [a.email for a in override.attendees] == ["owner@example.com"]

@@ -40,7 +40,8 @@ def test_read_events_realworld_calendar_loads(path: Path) -> None:
         if isinstance(item, Meeting):
             check_meeting(item)
         else:
-            assert isinstance(item, SkippedEvent) and item.reason
+            assert isinstance(item, SkippedEvent)
+            assert item.reason
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
@@ -48,7 +49,8 @@ def test_expand_feed_realworld_calendar_loads(path: Path) -> None:
     feed = expand_feed(path.read_bytes(), OWNER, WIDE)
     for meeting in feed.meetings:
         check_meeting(meeting)
-        assert meeting.end >= WIDE.start and meeting.start <= WIDE.end
+        assert meeting.end >= WIDE.start
+        assert meeting.start <= WIDE.end
     assert all(s.reason for s in feed.skipped)
     keys = [(m.uid, m.instance_start) for m in feed.meetings]
     assert len(keys) == len(set(keys)), "an instance came out twice"
