@@ -1,0 +1,74 @@
+"""When a nudge is due, in the recipient's own time zone, and whether that time is allowed.
+
+Due times are computed on absolute (UTC) instants and only then read in the person's zone, so
+a meeting at 09:00 local the day after a DST change is still nudged at 08:50 local.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from service.domain.policy import Policy
+
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """When a nudge is due (UTC), the recipient's local date of it, and its briefing batch."""
+
+    due_at: datetime
+    local_date: date
+    batch_key: str | None = None
+
+
+def zone(name: str) -> ZoneInfo | None:
+    """The IANA zone of that name, or None when it is unknown or malformed."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _allowed(local: datetime, policy: Policy) -> str | None:
+    """Why a local due time is not allowed (working days/hours, quiet hours), or None."""
+    hours, quiet = policy.working_hours, policy.quiet_hours
+    clock = local.strftime("%H:%M")
+    if local.isoweekday() not in hours.days:
+        return f"due on a {_DAY_NAMES[local.weekday()]}, not one of your working days"
+    if not hours.contains(local.time(), local.isoweekday()):
+        return f"due at {clock} your time, outside your working hours ({hours.start}-{hours.end})"
+    if quiet.contains(local.time()):
+        return f"due at {clock} your time, inside your quiet hours ({quiet.start}-{quiet.end})"
+    return None
+
+
+def per_meeting_slot(start: datetime, tz: ZoneInfo, policy: Policy) -> Slot | str:
+    """The slot `lead_minutes` before the start, or the reason it is not allowed."""
+    due = start - timedelta(minutes=policy.lead_minutes)
+    local = due.astimezone(tz)
+    refused = _allowed(local, policy)
+    if refused is not None:
+        return refused
+    return Slot(due_at=due.astimezone(UTC), local_date=local.date())
+
+
+def briefing_slot(start: datetime, person: str, tz: ZoneInfo, policy: Policy) -> Slot | str:
+    """The start of the person's working day on the meeting's local date, or why not."""
+    meeting_day = start.astimezone(tz).date()
+    hours = policy.working_hours
+    if meeting_day.isoweekday() not in hours.days:
+        day = _DAY_NAMES[meeting_day.weekday()]
+        return f"the meeting is on a {day}, not one of your working days"
+    # Through UTC and back so a wall time that does not exist (a DST gap) becomes a real instant.
+    due = datetime.combine(meeting_day, hours.start_time, tzinfo=tz).astimezone(UTC)
+    if due >= start:
+        return f"the meeting starts before your daily briefing ({hours.start} your time)"
+    local = due.astimezone(tz)
+    if policy.quiet_hours.contains(local.time()):
+        quiet = policy.quiet_hours
+        return f"your daily briefing falls inside your quiet hours ({quiet.start}-{quiet.end})"
+    batch = f"briefing:{person}:{meeting_day.isoformat()}"
+    return Slot(due_at=due, local_date=meeting_day, batch_key=batch)

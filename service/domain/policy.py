@@ -1,0 +1,328 @@
+"""Nudge policy: every number a setting, validated, with errors that name the field.
+
+A tenant has a default policy; a group may override parts of it. `merge_policy` deep-merges the
+override onto the default and validates the result; `validate_policy` validates one mapping.
+Both raise `PolicyError`, whose `.errors` lists `{"field": "working_hours.start", "message": ...}`.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from datetime import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class NudgeKind(enum.StrEnum):
+    """The kinds of nudge Rapport sends."""
+
+    CAMERA_ON = "camera_on"
+    SWITCH_TO_VIDEO = "switch_to_video"
+    SOCIAL_MINUTE = "social_minute"
+    ONE_ON_ONE = "one_on_one"
+
+
+DEFAULT_SERIES_CAP_DAYS: Mapping[NudgeKind, int] = {
+    NudgeKind.CAMERA_ON: 7,
+    NudgeKind.SWITCH_TO_VIDEO: 7,
+    NudgeKind.SOCIAL_MINUTE: 28,
+    NudgeKind.ONE_ON_ONE: 7,
+}
+
+DEFAULT_KEYWORDS: tuple[str, ...] = (
+    "interview",
+    "offer",
+    "performance review",
+    "disciplinary",
+    "termination",
+    "medical",
+    "confidential",
+)
+
+
+def parse_hhmm(value: str) -> time:
+    """Parse "HH:MM" (00:00..23:59) into a `time`; raise ValueError naming the bad value."""
+    match = _HHMM.match(value)
+    if match is None:
+        raise ValueError(f'must be a time as "HH:MM" (00:00 to 23:59), got {value!r}')
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _check_hhmm(value: str) -> str:
+    parse_hhmm(value)
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorkingHours(_Strict):
+    """When a person may receive nudges: local times and ISO weekdays (1 = Monday)."""
+
+    start: str = "08:00"
+    end: str = "18:00"
+    days: tuple[int, ...] = (1, 2, 3, 4, 5)
+
+    _hhmm = field_validator("start", "end")(_check_hhmm)
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, value: str, info: Any) -> str:
+        start = info.data.get("start")
+        if start is not None and parse_hhmm(value) <= parse_hhmm(start):
+            raise ValueError(f"must be after start ({start}), got {value}")
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _valid_days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value:
+            raise ValueError("must list at least one ISO weekday (1 = Monday .. 7 = Sunday)")
+        bad = [day for day in value if not 1 <= day <= 7]
+        if bad:
+            raise ValueError(f"ISO weekdays are 1 (Monday) to 7 (Sunday), got {bad}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"must not repeat a day, got {list(value)}")
+        return tuple(sorted(value))
+
+    @property
+    def start_time(self) -> time:
+        """The start as a `time`."""
+        return parse_hhmm(self.start)
+
+    @property
+    def end_time(self) -> time:
+        """The end as a `time`."""
+        return parse_hhmm(self.end)
+
+    def contains(self, local: time, iso_weekday: int) -> bool:
+        """True when a local time on a weekday is inside working hours (end excluded)."""
+        return iso_weekday in self.days and self.start_time <= local < self.end_time
+
+
+class QuietHours(_Strict):
+    """Local hours with no nudges at all; may wrap midnight (start "20:00", end "07:00")."""
+
+    enabled: bool = True
+    start: str = "20:00"
+    end: str = "07:00"
+
+    _hhmm = field_validator("start", "end")(_check_hhmm)
+
+    @field_validator("end")
+    @classmethod
+    def _end_differs(cls, value: str, info: Any) -> str:
+        if info.data.get("start") == value:
+            raise ValueError(
+                "must differ from start (set enabled to false to turn quiet hours off)"
+            )
+        return value
+
+    def contains(self, local: time) -> bool:
+        """True when a local time is inside quiet hours (start included, end excluded)."""
+        if not self.enabled:
+            return False
+        start, end = parse_hhmm(self.start), parse_hhmm(self.end)
+        if start < end:
+            return start <= local < end
+        return local >= start or local < end
+
+
+class KindPolicy(_Strict):
+    """Settings of one nudge kind."""
+
+    enabled: bool = True
+    series_cap_days: int = Field(7, ge=0, le=365)
+
+
+class SocialMinutePolicy(_Strict):
+    """How many humans a recurring meeting needs for a social-minute nudge."""
+
+    min_people: int = Field(3, ge=2, le=500)
+    max_people: int = Field(15, ge=2, le=500)
+
+    @field_validator("max_people")
+    @classmethod
+    def _max_not_below_min(cls, value: int, info: Any) -> int:
+        low = info.data.get("min_people")
+        if low is not None and value < low:
+            raise ValueError(f"must be at least min_people ({low}), got {value}")
+        return value
+
+
+class Exclusions(_Strict):
+    """Meetings that get no nudges at all."""
+
+    external_attendees: bool = True
+    keywords: tuple[str, ...] = DEFAULT_KEYWORDS
+    max_people: int = Field(25, ge=2, le=10_000)
+
+    @field_validator("keywords")
+    @classmethod
+    def _clean_keywords(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(word.strip() for word in value)
+        if any(not word for word in cleaned):
+            raise ValueError("keywords must not be empty or blank")
+        return cleaned
+
+    def matched_keyword(self, title: str) -> str | None:
+        """The first keyword found in a title (case-insensitive, whole words), or None."""
+        for word in self.keywords:
+            # \b only works next to word characters; keywords like "1:1" need lookarounds.
+            pattern = r"(?<!\w)" + re.escape(word) + r"(?!\w)"
+            if re.search(pattern, title, flags=re.IGNORECASE):
+                return word
+        return None
+
+
+class WeightBand(_Strict):
+    """Meetings with up to `max_people` humans (and more than the band before) weigh `weight`."""
+
+    max_people: int = Field(ge=2, le=10_000)
+    weight: float = Field(ge=0.0, le=1.0)
+
+
+DEFAULT_WEIGHTS: tuple[WeightBand, ...] = (
+    WeightBand(max_people=2, weight=1.0),
+    WeightBand(max_people=4, weight=0.6),
+    WeightBand(max_people=8, weight=0.3),
+    WeightBand(max_people=15, weight=0.1),
+)
+
+
+class RelationshipPolicy(_Strict):
+    """How lapsed working relationships are found; meetings larger than the last band weigh 0."""
+
+    lookback_days: int = Field(90, ge=1, le=3650)
+    min_meetings: int = Field(3, ge=2, le=1000)
+    min_lapse_days: int = Field(10, ge=1, le=3650)
+    cadence_multiplier: float = Field(2.0, gt=0.0, le=100.0)
+    include_external: bool = False
+    top_n: int = Field(5, ge=1, le=100)
+    weights: tuple[WeightBand, ...] = DEFAULT_WEIGHTS
+
+    @field_validator("weights")
+    @classmethod
+    def _bands_increase(cls, value: tuple[WeightBand, ...]) -> tuple[WeightBand, ...]:
+        sizes = [band.max_people for band in value]
+        if sizes != sorted(set(sizes)):
+            raise ValueError(f"max_people must strictly increase from band to band, got {sizes}")
+        return value
+
+    def weight_for(self, humans: int) -> float:
+        """The weight of a meeting with this many humans (0.0 below 2 or beyond the last band)."""
+        if humans < 2:
+            return 0.0
+        for band in self.weights:
+            if humans <= band.max_people:
+                return band.weight
+        return 0.0
+
+
+def _default_kinds() -> dict[NudgeKind, KindPolicy]:
+    return {
+        kind: KindPolicy(series_cap_days=days) for kind, days in DEFAULT_SERIES_CAP_DAYS.items()
+    }
+
+
+class Policy(_Strict):
+    """A tenant's (or group's) nudge policy; defaults as in DESIGN.md."""
+
+    lead_minutes: int = Field(10, ge=1, le=240)
+    delivery_mode: Literal["per_meeting", "daily_briefing"] = "per_meeting"
+    working_hours: WorkingHours = Field(default_factory=WorkingHours)
+    quiet_hours: QuietHours = Field(default_factory=QuietHours)
+    max_per_person_per_day: int = Field(3, ge=0, le=20)
+    kinds: dict[NudgeKind, KindPolicy] = Field(default_factory=_default_kinds)
+    social_minute: SocialMinutePolicy = Field(default_factory=SocialMinutePolicy)
+    exclusions: Exclusions = Field(default_factory=Exclusions)
+    variants: int = Field(3, ge=1, le=50)
+    relationships: RelationshipPolicy = Field(default_factory=RelationshipPolicy)
+
+    @field_validator("kinds", mode="before")
+    @classmethod
+    def _fill_kinds(cls, value: object) -> object:
+        # A partial `kinds` mapping keeps each missing kind, and each missing setting, at its
+        # own default (the series caps differ by kind).
+        if not isinstance(value, Mapping):
+            return value
+        filled: dict[object, object] = {
+            kind.value: {"series_cap_days": days} for kind, days in DEFAULT_SERIES_CAP_DAYS.items()
+        }
+        for key, given in value.items():
+            name = key.value if isinstance(key, NudgeKind) else key
+            base = filled.get(name)
+            if isinstance(base, dict) and isinstance(given, Mapping):
+                filled[name] = {**base, **given}
+            else:
+                filled[name] = given
+        return filled
+
+    def kind(self, kind: NudgeKind) -> KindPolicy:
+        """The settings of one kind."""
+        return self.kinds[kind]
+
+
+class PolicyError(ValueError):
+    """A policy failed validation; `.errors` names each bad field with a message."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        self.errors = errors
+        summary = "; ".join(f"{e['field'] or '(policy)'}: {e['message']}" for e in errors)
+        super().__init__(f"invalid policy: {summary}")
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    # pydantic marks a failing dict key with a trailing "[key]"; the key itself names the field.
+    return ".".join(str(part) for part in loc if part != "[key]")
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    if error.get("type") == "extra_forbidden":
+        return "unknown setting"
+    text = str(error.get("msg", "invalid value"))
+    return text.removeprefix("Value error, ")
+
+
+def _errors_of(exc: ValidationError) -> list[dict[str, str]]:
+    return [{"field": _field_path(tuple(e["loc"])), "message": _message(e)} for e in exc.errors()]
+
+
+def validate_policy(data: Mapping[str, object]) -> Policy:
+    """Validate a policy mapping (missing settings take defaults); raise PolicyError."""
+    if not isinstance(data, Mapping):
+        raise PolicyError([{"field": "", "message": "a policy must be a mapping of settings"}])
+    try:
+        return Policy.model_validate(dict(data))
+    except ValidationError as exc:
+        raise PolicyError(_errors_of(exc)) from exc
+
+
+def _deep_merge(base: Mapping[str, object], override: Mapping[str, object]) -> dict[str, object]:
+    merged: dict[str, object] = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = _deep_merge(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def merge_policy(default: Mapping[str, object], override: Mapping[str, object] | None) -> Policy:
+    """Deep-merge a group override onto the tenant default, then validate; raise PolicyError."""
+    base = validate_policy(default)
+    if override is None:
+        return base
+    if not isinstance(override, Mapping):
+        raise PolicyError([{"field": "", "message": "an override must be a mapping of settings"}])
+    # Merging keeps every key of the override, so the merged validation names its unknown keys;
+    # the override is not validated alone because it may rely on the default (an end time
+    # that is only after the default's start).
+    return validate_policy(_deep_merge(default, override))
