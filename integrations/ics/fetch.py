@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,11 @@ async def system_resolver(host: str, port: int) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class FetchPolicy:
-    """What a feed fetch may do; built by the composition root from settings."""
+    """What a feed fetch may do; built by the composition root from settings.
+
+    `ssl_context` replaces the default certificate store (an operator's private CA);
+    certificates are always verified against the URL's host name.
+    """
 
     allow_hosts_or_networks: tuple[str, ...] = ()
     max_bytes: int = 10 * 1024 * 1024
@@ -43,7 +48,15 @@ class FetchPolicy:
     max_redirects: int = 3
     allow_files: bool = False
     resolver: Resolver = system_resolver
-    user_agent: str = "Rapport-ICS/0.1 (+https://github.com/rapport)"
+    user_agent: str = "Rapport-ICS/0.1"
+    ssl_context: ssl.SSLContext | None = None
+
+    def __post_init__(self) -> None:
+        AllowList(self.allow_hosts_or_networks)  # a bad entry fails here, at startup
+        if self.max_bytes < 1 or self.total_timeout_s <= 0 or self.max_redirects < 0:
+            raise ValueError(
+                "FetchPolicy needs max_bytes >= 1, total_timeout_s > 0 and max_redirects >= 0"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +75,10 @@ async def fetch_feed(
     """Fetch a feed URL (or a local file when the policy allows) under the SSRF rules."""
     if "://" not in url_or_path or url_or_path.lower().startswith("file://"):
         return await _read_file(url_or_path, last_modified, policy)
+    scheme, rest = url_or_path.split("://", 1)
+    if scheme.lower() in ("webcal", "webcals"):
+        # webcal:// is how calendar apps spell a subscription; the feed itself is on https.
+        url_or_path = f"https://{rest}"
     try:
         async with asyncio.timeout(policy.total_timeout_s):
             return await _fetch_http(url_or_path, etag, last_modified, policy)
@@ -155,8 +172,9 @@ async def _fetch_http(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     # trust_env=False: an environment proxy would make its own DNS lookup and undo the checks.
+    verify: ssl.SSLContext | bool = policy.ssl_context or True
     async with httpx.AsyncClient(
-        trust_env=False, follow_redirects=False, timeout=policy.total_timeout_s
+        trust_env=False, follow_redirects=False, timeout=policy.total_timeout_s, verify=verify
     ) as client:
         for _hop in range(policy.max_redirects + 1):
             addresses = await checked_addresses(url, policy, allow)

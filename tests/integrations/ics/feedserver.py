@@ -120,14 +120,15 @@ class RunningServer:
 
     app: FeedApp
     port: int
+    scheme: str = "http"
 
     @property
     def base(self) -> str:
-        """http://127.0.0.1:<port>"""
-        return f"http://127.0.0.1:{self.port}"
+        """<scheme>://127.0.0.1:<port>"""
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
 
-def run_server() -> Iterator[RunningServer]:
+def run_server(certfile: str | None = None, keyfile: str | None = None) -> Iterator[RunningServer]:
     """Start uvicorn on 127.0.0.1 (free port) in a thread; stop it when the generator closes."""
     app = FeedApp()
     config = uvicorn.Config(
@@ -140,6 +141,8 @@ def run_server() -> Iterator[RunningServer]:
         http="h11",
         loop="asyncio",
         access_log=False,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="ics-feed-server", daemon=True)
@@ -150,7 +153,7 @@ def run_server() -> Iterator[RunningServer]:
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield RunningServer(app=app, port=port)
+        yield RunningServer(app=app, port=port, scheme="https" if certfile else "http")
     finally:
         server.should_exit = True
         thread.join()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from integrations.ics import FetchPolicy, fetch_feed
 from service.domain.port import AuthRevoked, FetchRefused, ProviderUnavailable, RateLimited
 from tests.integrations.ics.feedserver import LAST_MODIFIED, Feed, RunningServer
 from tests.integrations.ics.icsdata import calendar, vevent
+from tests.integrations.ics.tlscerts import TlsFiles
 
 BODY = calendar(vevent("DTSTART:20240301T120000Z"))
 LOOPBACK = ("127.0.0.0/8",)
@@ -297,3 +299,50 @@ async def test_fetch_feed_local_file_over_cap_refused(tmp_path: Path) -> None:
             last_modified=None,
             policy=FetchPolicy(allow_files=True, max_bytes=10),
         )
+
+
+async def test_fetch_feed_https_to_checked_ip_verifies_host_name(
+    tls_server: RunningServer, tls_files: TlsFiles
+) -> None:
+    context = ssl.create_default_context(cafile=str(tls_files.ca_cert))
+    dns = FakeDns({"calendar.test": ["127.0.0.1"]})
+    url = f"https://calendar.test:{tls_server.port}/host"
+    result = await fetch_feed(
+        url, etag=None, last_modified=None, policy=policy(resolver=dns, ssl_context=context)
+    )
+    assert result.body == f"calendar.test:{tls_server.port}".encode()
+    assert dns.calls == ["calendar.test"]
+
+
+async def test_fetch_feed_https_wrong_host_name_fails_verification(
+    tls_server: RunningServer, tls_files: TlsFiles
+) -> None:
+    context = ssl.create_default_context(cafile=str(tls_files.ca_cert))
+    dns = FakeDns({"impostor.test": ["127.0.0.1"]})
+    with pytest.raises(ProviderUnavailable, match=r"CERTIFICATE_VERIFY_FAILED|certificate"):
+        await fetch_feed(
+            f"https://impostor.test:{tls_server.port}/host",
+            etag=None,
+            last_modified=None,
+            policy=policy(resolver=dns, ssl_context=context),
+        )
+
+
+async def test_fetch_feed_webcal_means_https(
+    tls_server: RunningServer, tls_files: TlsFiles
+) -> None:
+    context = ssl.create_default_context(cafile=str(tls_files.ca_cert))
+    tls_server.app.feeds["plain"] = Feed(BODY)
+    dns = FakeDns({"calendar.test": ["127.0.0.1"]})
+    result = await fetch_feed(
+        f"webcal://calendar.test:{tls_server.port}/feeds/plain",
+        etag=None,
+        last_modified=None,
+        policy=policy(resolver=dns, ssl_context=context),
+    )
+    assert result.body == BODY
+
+
+def test_check_fetch_policy_bad_allow_list_entry_named() -> None:
+    with pytest.raises(ValueError, match="not-a-cidr/8"):
+        FetchPolicy(allow_hosts_or_networks=("not-a-cidr/8",))
