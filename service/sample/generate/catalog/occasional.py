@@ -135,7 +135,7 @@ def _ahead() -> list[Spec]:
             9,
             "14:00",
             45,
-            (Invite("priya.shah"), Invite("marcus.lee", "NEEDS-ACTION")),
+            (Invite("priya.shah"), Invite("dana.whitfield", "NEEDS-ACTION")),
             teams("pricing-followup"),
         ),
         Spec(
