@@ -1,0 +1,44 @@
+"""Email: typed contexts, Jinja2 rendering, MIME building (RFC 8058) and delivery."""
+
+from service.email.context import (
+    NUDGE_KINDS,
+    DailyBriefing,
+    LapsedContact,
+    NudgeEmail,
+    WeekAtAGlance,
+    WeeklyReport,
+)
+from service.email.errors import (
+    DeliveryConfigError,
+    DeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
+from service.email.links import lapsed_contact, schedule_links
+from service.email.message import build_message, message_id_for
+from service.email.outbox import MaildirOutbox, Mailer
+from service.email.render import EmailRenderer, RenderedEmail
+from service.email.smtp import SmtpConfig, SmtpMailer
+
+__all__ = [
+    "NUDGE_KINDS",
+    "DailyBriefing",
+    "DeliveryConfigError",
+    "DeliveryError",
+    "EmailRenderer",
+    "LapsedContact",
+    "MaildirOutbox",
+    "Mailer",
+    "NudgeEmail",
+    "PermanentDeliveryError",
+    "RenderedEmail",
+    "SmtpConfig",
+    "SmtpMailer",
+    "TransientDeliveryError",
+    "WeekAtAGlance",
+    "WeeklyReport",
+    "build_message",
+    "lapsed_contact",
+    "message_id_for",
+    "schedule_links",
+]

@@ -1,0 +1,199 @@
+"""What an email says, as typed values: one nudge, a daily briefing, a weekly report.
+
+Frozen dataclasses that validate themselves, so a template never meets a naive datetime,
+an unknown time zone, an unknown kind or a link that is not http(s).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
+from typing import Literal
+from urllib.parse import urlsplit
+
+NudgeKind = Literal["camera_on", "switch_to_video", "social_minute", "one_on_one"]
+Role = Literal["organizer", "attendee"]
+
+NUDGE_KINDS: tuple[NudgeKind, ...] = ("camera_on", "switch_to_video", "social_minute", "one_on_one")
+ROLES: tuple[Role, ...] = ("organizer", "attendee")
+DEFAULT_DAILY_CAP = 3
+
+
+def require_timezone(name: str, value: str) -> zoneinfo.ZoneInfo:
+    """Return the IANA zone `value`; a clear ValueError naming the field when it is unknown."""
+    try:
+        return zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"{name}: unknown time zone {value!r} (use an IANA name like Europe/London)"
+        ) from exc
+
+
+def require_http_url(name: str, value: str) -> None:
+    """Refuse anything but an absolute http(s) URL without whitespace or control characters."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{name} must be an absolute http(s) URL, got {value!r}")
+    if any(ch.isspace() or ord(ch) < 0x20 or ch in "<>\"'" or ord(ch) == 0x7F for ch in value):
+        raise ValueError(f"{name} must not contain whitespace, quotes, <, > or control characters")
+    if not value.isascii():
+        raise ValueError(f"{name} must be ASCII (percent-encode it), got {value!r}")
+
+
+def _require_aware(name: str, value: datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be a tz-aware datetime, got {value!r}")
+
+
+def _require_address(name: str, value: str) -> None:
+    if "@" not in value or any(ch.isspace() or ord(ch) < 0x20 for ch in value):
+        raise ValueError(f"{name} must be an email address, got {value!r}")
+
+
+def _require_non_negative(name: str, value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NudgeEmail:
+    """One nudge for one person about one meeting (and why it was sent)."""
+
+    nudge_id: int
+    revision: int
+    kind: NudgeKind
+    variant: int
+    role: Role
+    recipient_email: str
+    recipient_name: str | None
+    meeting_title: str
+    meeting_start: datetime
+    timezone: str
+    modality: str
+    provider: str | None = None
+    human_count: int = 0
+    contact_name: str | None = None
+    last_met: datetime | None = None
+    reason: str
+    preferences_url: str
+    unsubscribe_url: str
+    daily_cap: int = DEFAULT_DAILY_CAP
+
+    def __post_init__(self) -> None:
+        if self.kind not in NUDGE_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(NUDGE_KINDS)}, got {self.kind!r}")
+        if self.role not in ROLES:
+            raise ValueError(f"role must be organizer or attendee, got {self.role!r}")
+        _require_non_negative("variant", self.variant)
+        _require_non_negative("human_count", self.human_count)
+        _require_aware("meeting_start", self.meeting_start)
+        if self.last_met is not None:
+            _require_aware("last_met", self.last_met)
+        require_timezone("timezone", self.timezone)
+        _require_address("recipient_email", self.recipient_email)
+        require_http_url("preferences_url", self.preferences_url)
+        require_http_url("unsubscribe_url", self.unsubscribe_url)
+        if self.daily_cap < 1:
+            raise ValueError(f"daily_cap must be at least 1, got {self.daily_cap}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DailyBriefing:
+    """One email that gathers the nudges of one day for one person."""
+
+    briefing_id: int
+    revision: int = 0
+    recipient_email: str
+    recipient_name: str | None
+    timezone: str
+    date: date
+    items: tuple[NudgeEmail, ...]
+    reason: str
+    preferences_url: str
+    unsubscribe_url: str
+    daily_cap: int = DEFAULT_DAILY_CAP
+
+    def __post_init__(self) -> None:
+        if not self.items:
+            raise ValueError("items must hold at least one nudge")
+        require_timezone("timezone", self.timezone)
+        _require_address("recipient_email", self.recipient_email)
+        require_http_url("preferences_url", self.preferences_url)
+        require_http_url("unsubscribe_url", self.unsubscribe_url)
+        others = {i.recipient_email.lower() for i in self.items} - {self.recipient_email.lower()}
+        if others:
+            raise ValueError("items must all be addressed to the briefing's recipient")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LapsedContact:
+    """A working relationship that has gone quiet, with links to schedule a catch-up."""
+
+    contact_name: str | None
+    contact_email: str
+    last_met: date
+    cadence_days: float
+    days_since: int
+    schedule_google_url: str
+    schedule_outlook_url: str
+
+    def __post_init__(self) -> None:
+        _require_address("contact_email", self.contact_email)
+        _require_non_negative("cadence_days", self.cadence_days)
+        _require_non_negative("days_since", self.days_since)
+        require_http_url("schedule_google_url", self.schedule_google_url)
+        require_http_url("schedule_outlook_url", self.schedule_outlook_url)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WeekAtAGlance:
+    """The person's own week in numbers (only theirs: nobody else's behaviour)."""
+
+    meetings_by_modality: Mapping[str, int] = field(default_factory=dict)
+    one_on_ones: int = 0
+    nudges_sent: int = 0
+    nudges_acted: int = 0
+    hours_in_meetings: float = 0.0
+
+    def __post_init__(self) -> None:
+        for key, count in self.meetings_by_modality.items():
+            _require_non_negative(f"meetings_by_modality[{key!r}]", count)
+        _require_non_negative("one_on_ones", self.one_on_ones)
+        _require_non_negative("nudges_sent", self.nudges_sent)
+        _require_non_negative("nudges_acted", self.nudges_acted)
+        _require_non_negative("hours_in_meetings", self.hours_in_meetings)
+        # A read-only copy: the caller's dict may change after this value is built.
+        object.__setattr__(
+            self, "meetings_by_modality", MappingProxyType(dict(self.meetings_by_modality))
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WeeklyReport:
+    """Once a week: the person's week at a glance and the relationships that lapsed."""
+
+    report_id: int
+    revision: int = 0
+    recipient_email: str
+    recipient_name: str | None
+    timezone: str
+    week_start: date
+    lapsed: tuple[LapsedContact, ...] = ()
+    week: WeekAtAGlance
+    preferences_url: str
+    unsubscribe_url: str
+    reason: str = "you get a weekly summary of your own meetings"
+
+    def __post_init__(self) -> None:
+        require_timezone("timezone", self.timezone)
+        _require_address("recipient_email", self.recipient_email)
+        require_http_url("preferences_url", self.preferences_url)
+        require_http_url("unsubscribe_url", self.unsubscribe_url)
+
+    @property
+    def week_end(self) -> date:
+        """The last day of the reported week."""
+        return self.week_start + timedelta(days=6)

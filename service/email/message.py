@@ -1,0 +1,104 @@
+"""Build the MIME message: text + HTML alternatives and the headers RFC 8058 asks for.
+
+Header values go through the `email` package's policy, which refuses CR/LF in any header, and
+the subject is first collapsed to one safe line, so a meeting title cannot inject a header.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import re
+from datetime import UTC, datetime
+from email.headerregistry import BaseHeader, HeaderRegistry, UniqueUnstructuredHeader
+from email.message import EmailMessage
+from email.policy import EmailPolicy
+from email.utils import format_datetime, parseaddr
+from typing import Any
+
+from service.email.context import require_http_url
+from service.email.render import SUBJECT_LIMIT, RenderedEmail
+from service.email.words import one_line
+
+MESSAGE_ID_KINDS = ("nudge", "briefing", "report")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
+_MESSAGE_ID = re.compile(r"^<[!-;=?-~]+@[!-;=?-~]+>$")
+MAX_URL_LENGTH = 900
+
+
+# The registry mixes BaseHeader in at runtime; typeshed types max_count differently in each base.
+class _VerbatimHeader(UniqueUnstructuredHeader, BaseHeader):  # type: ignore[misc]
+    """A header written exactly as given (checked ASCII, one line): for `<url>` lists.
+
+    The default policy would RFC 2047-encode a URL longer than a line to fold it, which makes
+    List-Unsubscribe unreadable to mail providers; RFC 5322 allows lines up to 998 characters.
+    """
+
+    def fold(self, *, policy: Any) -> str:
+        """Write the header on one line, unencoded."""
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+def _policy() -> EmailPolicy[EmailMessage]:
+    registry = HeaderRegistry()
+    for name in ("list-unsubscribe", "list-unsubscribe-post", "list-help"):
+        registry.map_to_type(name, _VerbatimHeader)
+    return email.policy.default.clone(header_factory=registry)
+
+
+POLICY = _policy()
+
+
+def message_id_for(kind: str, entity_id: int, revision: int, domain: str) -> str:
+    """Deterministic Message-ID, e.g. `<rapport.nudge.42.1@example.com>`, so retries match."""
+    if kind not in MESSAGE_ID_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(MESSAGE_ID_KINDS)}, got {kind!r}")
+    if entity_id < 0 or revision < 0:
+        raise ValueError(f"entity_id and revision must not be negative: {entity_id}, {revision}")
+    if not _DOMAIN.match(domain):
+        raise ValueError(f"domain must be a host name like rapport.example.com, got {domain!r}")
+    return f"<rapport.{kind}.{entity_id}.{revision}@{domain}>"
+
+
+def _require_address(name: str, value: str) -> None:
+    _, address = parseaddr(value)
+    if "@" not in address or any(ch in value for ch in "\r\n\0"):
+        raise ValueError(f"{name} must be an email address, got {value!r}")
+
+
+def build_message(
+    rendered: RenderedEmail,
+    *,
+    sender: str,
+    recipient: str,
+    message_id: str,
+    unsubscribe_url: str,
+    preferences_url: str,
+    date: datetime | None = None,
+) -> EmailMessage:
+    """Build a multipart/alternative message with List-Unsubscribe (RFC 8058) headers."""
+    _require_address("sender", sender)
+    _require_address("recipient", recipient)
+    if not _MESSAGE_ID.match(message_id):
+        raise ValueError(f"message_id must look like <local@domain>, got {message_id!r}")
+    for name, url in (("unsubscribe_url", unsubscribe_url), ("preferences_url", preferences_url)):
+        require_http_url(name, url)
+        if len(url) > MAX_URL_LENGTH:
+            raise ValueError(f"{name} is longer than {MAX_URL_LENGTH} characters")
+    moment = date or datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError(f"date must be tz-aware, got {moment!r}")
+
+    message = EmailMessage(policy=POLICY)
+    message["Subject"] = one_line(rendered.subject, SUBJECT_LIMIT) or "A note from Rapport"
+    message["From"] = sender
+    message["To"] = recipient
+    message["Date"] = format_datetime(moment)
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["List-Help"] = f"<{preferences_url}>"
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    return message

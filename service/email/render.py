@@ -1,0 +1,235 @@
+"""Render emails (HTML + plain text + subject) from typed contexts with Jinja2.
+
+Phrasing lives in `templates/phrases/<kind>.jinja` (plain text macros, each with several
+variants); the `.html` and `.txt` templates lay it out. HTML templates are autoescaped, so a
+meeting title is data, never markup; every template runs with `StrictUndefined`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from service.email.context import DailyBriefing, NudgeEmail, WeeklyReport
+from service.email.words import (
+    ago_words,
+    cadence_words,
+    day_words,
+    local,
+    modality_words,
+    one_line,
+    provider_words,
+    time_words,
+    when_words,
+)
+
+PHRASES = ("subject", "lead", "detail", "short")
+SUBJECT_TITLE_LIMIT = 60
+SUBJECT_LIMIT = 120
+BAR_MAX_PX = 240
+BAR_MAX_CHARS = 24
+MODALITY_BARS = (
+    ("video", "Video", "#4f46e5"),
+    ("in_person", "In person", "#059669"),
+    ("audio", "Phone", "#d97706"),
+    ("unknown", "Other", "#9ca3af"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedEmail:
+    """A rendered email: one-line subject, HTML body and plain-text body."""
+
+    subject: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One horizontal bar of the weekly report."""
+
+    label: str
+    value: int
+    width: int
+    chars: int
+    color: str
+
+
+def make_environment() -> Environment:
+    """The Jinja2 environment: package templates, autoescaped HTML, strict undefined."""
+    env = Environment(
+        loader=PackageLoader("service.email", "templates"),
+        autoescape=select_autoescape(
+            enabled_extensions=("html",), default_for_string=True, default=False
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["oneline"] = one_line
+    return env
+
+
+def _greeting(name: str | None) -> str:
+    cleaned = one_line(name or "", 60)
+    return f"Hi {cleaned}," if cleaned else "Hi there,"
+
+
+def _reason(text: str) -> str:
+    return one_line(text, 300).rstrip(". ")
+
+
+def _bars(counts: Mapping[str, int]) -> list[Bar]:
+    known = {key for key, _, _ in MODALITY_BARS}
+    rows = [(label, counts.get(key, 0), colour) for key, label, colour in MODALITY_BARS]
+    extra = sum(count for key, count in counts.items() if key not in known)
+    if extra:
+        label, value, colour = rows[-1]
+        rows[-1] = (label, value + extra, colour)
+    top = max((value for _, value, _ in rows), default=0)
+    bars = []
+    for label, value, colour in rows:
+        share = value / top if top else 0.0
+        width = max(4, round(share * BAR_MAX_PX)) if value else 0
+        chars = max(1, round(share * BAR_MAX_CHARS)) if value else 0
+        bars.append(Bar(label=label, value=value, width=width, chars=chars, color=colour))
+    # "Other" only when there is something in it.
+    return [bar for bar in bars if bar.value or bar.label != "Other"]
+
+
+class EmailRenderer:
+    """Renders nudges, daily briefings and weekly reports to `RenderedEmail`s."""
+
+    def __init__(self, product_name: str = "Rapport") -> None:
+        self.product_name = product_name
+        self._env = make_environment()
+
+    def _phrases(self, kind: str) -> Any:
+        # The template module exposes its macros and top-level `variants` count.
+        return self._env.get_template(f"phrases/{kind}.jinja").module
+
+    def variant_count(self, kind: str) -> int:
+        """How many phrasing variants the templates hold for a nudge kind."""
+        return int(self._phrases(kind).variants)
+
+    def nudge_view(self, n: NudgeEmail) -> dict[str, object]:
+        """The words a nudge's phrasing needs, computed once (used by templates and tests)."""
+        title = one_line(n.meeting_title, 200)
+        subject_title = one_line(n.meeting_title, SUBJECT_TITLE_LIMIT)
+        last_met = None
+        last_met_ago = None
+        if n.last_met is not None:
+            last_met = day_words(local(n.last_met, n.timezone).date())
+            last_met_ago = ago_words((n.meeting_start - n.last_met).days)
+        return {
+            "variant": n.variant % self.variant_count(n.kind),
+            "organizer": n.role == "organizer",
+            "meeting": f"“{title}”" if title else "your meeting",
+            "subject_meeting": f"“{subject_title}”" if subject_title else "your meeting",
+            "when": when_words(n.meeting_start, n.timezone),
+            "time": time_words(n.meeting_start, n.timezone),
+            "provider": provider_words(n.provider),
+            "modality": modality_words(n.modality),
+            "people": n.human_count,
+            "contact": one_line(n.contact_name or "", 80) or "your colleague",
+            "last_met": last_met,
+            "last_met_ago": last_met_ago,
+            "product": self.product_name,
+        }
+
+    def _footer(self, reason: str, preferences: str, unsubscribe: str, cap: int) -> dict[str, Any]:
+        return {
+            "product": self.product_name,
+            "reason": _reason(reason),
+            "cap": cap,
+            "preferences_url": preferences,
+            "unsubscribe_url": unsubscribe,
+        }
+
+    def _render_pair(self, name: str, subject: str, values: dict[str, Any]) -> RenderedEmail:
+        subject = one_line(subject, SUBJECT_LIMIT)
+        values = {**values, "subject": subject}
+        html = self._env.get_template(f"{name}.html").render(values)
+        text = self._env.get_template(f"{name}.txt").render(values)
+        return RenderedEmail(subject=subject, html=html, text=text)
+
+    def phrases(self, n: NudgeEmail) -> dict[str, str]:
+        """The nudge's sentences as plain text (escaped later, by the HTML template only)."""
+        d = self.nudge_view(n)
+        module = self._phrases(n.kind)
+        # Called from Python, the macros return plain str: never Markup, so HTML escapes them.
+        return {name: one_line(str(getattr(module, name)(d))) for name in PHRASES}
+
+    def render_nudge(self, n: NudgeEmail) -> RenderedEmail:
+        """Render one nudge in the recipient's time zone, phrased by its variant and role."""
+        d = self.nudge_view(n)
+        words = self.phrases(n)
+        ideas = [one_line(str(idea)) for idea in getattr(self._phrases(n.kind), "ideas", [])]
+        values = {
+            "n": n,
+            "d": d,
+            "ideas": ideas,
+            "greeting": _greeting(n.recipient_name),
+            **words,
+            **self._footer(n.reason, n.preferences_url, n.unsubscribe_url, n.daily_cap),
+        }
+        return self._render_pair(f"nudge_{n.kind}", words["subject"], values)
+
+    def render_briefing(self, b: DailyBriefing) -> RenderedEmail:
+        """Render one email listing the day's nudges in time order."""
+        items = []
+        for item in sorted(b.items, key=lambda item: item.meeting_start):
+            # One briefing, one clock: every time in the briefing's zone.
+            n = replace(item, timezone=b.timezone)
+            d = self.nudge_view(n)
+            short = self.phrases(n)["short"]
+            line = short[:1].upper() + short[1:]
+            items.append({"time": d["time"], "meeting": d["meeting"], "line": line})
+        day = day_words(b.date)
+        count = len(items)
+        subject = f"{day}: {count} small idea{'s' if count != 1 else ''} for your meetings"
+        values = {
+            "b": b,
+            "day": day,
+            "items": items,
+            "greeting": _greeting(b.recipient_name),
+            **self._footer(b.reason, b.preferences_url, b.unsubscribe_url, b.daily_cap),
+        }
+        return self._render_pair("briefing", subject, values)
+
+    def render_report(self, r: WeeklyReport) -> RenderedEmail:
+        """Render the weekly report: the week as bars, then lapsed relationships to revisit."""
+        year = r.week_start.year
+        lapsed = [
+            {
+                "name": one_line(c.contact_name or "", 80) or c.contact_email,
+                "email": c.contact_email,
+                "last_met": day_words(c.last_met, year_if_not=year),
+                "ago": ago_words(c.days_since),
+                "cadence": cadence_words(c.cadence_days),
+                "google": c.schedule_google_url,
+                "outlook": c.schedule_outlook_url,
+            }
+            for c in r.lapsed
+        ]
+        week_of = day_words(r.week_start)
+        subject = f"Your week at a glance ({week_of})"
+        if lapsed:
+            people = "person" if len(lapsed) == 1 else "people"
+            subject += f", and {len(lapsed)} {people} to catch up with"
+        values = {
+            "r": r,
+            "week_of": week_of,
+            "bars": _bars(r.week.meetings_by_modality),
+            "total_meetings": sum(r.week.meetings_by_modality.values()),
+            "hours": f"{r.week.hours_in_meetings:.1f}".removesuffix(".0"),
+            "lapsed": lapsed,
+            "greeting": _greeting(r.recipient_name),
+            **self._footer(r.reason, r.preferences_url, r.unsubscribe_url, 1),
+        }
+        return self._render_pair("report", subject, values)

@@ -1,0 +1,124 @@
+"""Plain words for emails: dates in the reader's zone, cadences, providers, safe one-line text.
+
+Names of days and months are spelt out here rather than taken from the process locale, so an
+email reads the same on every server.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+PROVIDER_NAMES = {
+    "zoom": "Zoom",
+    "google_meet": "Google Meet",
+    "teams": "Microsoft Teams",
+    "webex": "Webex",
+    "goto": "GoTo Meeting",
+    "skype": "Skype",
+    "slack": "Slack huddle",
+    "whereby": "Whereby",
+    "jitsi": "Jitsi Meet",
+    "bluejeans": "BlueJeans",
+    "chime": "Amazon Chime",
+    "ringcentral": "RingCentral",
+    "phone": "a phone bridge",
+}
+MODALITY_WORDS = {
+    "video": "video call",
+    "audio": "phone call",
+    "in_person": "in-person meeting",
+    "unknown": "meeting",
+}
+# Bidirectional overrides and invisible format characters can disguise text; drop them.
+_INVISIBLE = {"Cf", "Co", "Cs", "Cn"}
+_SPACE = re.compile(r"\s+")
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """Collapse text to a single safe line: no control or invisible characters, capped."""
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cc" or category in ("Zl", "Zp"):
+            kept.append(" ")
+        elif category not in _INVISIBLE:
+            kept.append(ch)
+    line = _SPACE.sub(" ", "".join(kept)).strip()
+    if limit is not None and len(line) > limit:
+        line = line[: limit - 1].rstrip() + "…"
+    return line
+
+
+def day_words(value: date, *, year_if_not: int | None = None) -> str:
+    """`Tuesday 24 November` (with the year when it differs from `year_if_not`)."""
+    text = f"{DAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]}"
+    if year_if_not is not None and value.year != year_if_not:
+        text += f" {value.year}"
+    return text
+
+
+def local(moment: datetime, timezone: str) -> datetime:
+    """The moment in the reader's time zone."""
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+def when_words(moment: datetime, timezone: str) -> str:
+    """`Tuesday 24 November, 14:30 (Europe/London)` in the reader's zone."""
+    there = local(moment, timezone)
+    return f"{day_words(there.date())}, {there:%H:%M} ({timezone})"
+
+
+def time_words(moment: datetime, timezone: str) -> str:
+    """`14:30` in the reader's zone."""
+    return f"{local(moment, timezone):%H:%M}"
+
+
+def ago_words(days: int) -> str:
+    """`3 days ago`, `about 2 weeks ago`, `about 3 months ago`."""
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 12:
+        return f"{days} days ago"
+    if days < 45:
+        weeks = round(days / 7)
+        return f"about {weeks} weeks ago"
+    months = round(days / 30.4)
+    return "about a month ago" if months <= 1 else f"about {months} months ago"
+
+
+def cadence_words(days: float) -> str:
+    """A usual gap in words: `about every 2 weeks`."""
+    if days < 1.5:
+        return "about every day"
+    if days < 5:
+        return "every few days"
+    if days < 10.5:
+        return "about every week"
+    if days < 24.5:
+        return f"about every {round(days / 7)} weeks"
+    if days < 45:
+        return "about every month"
+    return f"about every {round(days / 30.4)} months"
+
+
+def provider_words(provider: str | None) -> str | None:
+    """A provider key as people say it (`google_meet` -> `Google Meet`)."""
+    if not provider:
+        return None
+    return PROVIDER_NAMES.get(provider, provider.replace("_", " ").title())
+
+
+def modality_words(modality: str) -> str:
+    """A modality as people say it (`audio` -> `phone call`)."""
+    return MODALITY_WORDS.get(modality, "meeting")
