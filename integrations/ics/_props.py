@@ -44,6 +44,7 @@ VENDOR_LINKS = {
 }
 # Other X- properties whose names say they hold a way to join (Zoom, Webex, Apple add-ons ...).
 _JOINISH_NAME = re.compile(r"^X-.*(MEETING|CONFERENCE|CONF|JOIN|ONLINE).*(URL|URI|LINK)", re.I)
+_MAILTO = re.compile(r"mailto:([^\s;:,<>\"]+@[^\s;:,<>\"]+)$")
 _URL = re.compile(r"^(https?|tel|sip|sips):", re.I)
 
 
@@ -100,8 +101,12 @@ def zone_name(value: date | datetime, params: object, fallback: str) -> str:
 def _address(value: object) -> str | None:
     """An email address from a CAL-ADDRESS, or None when it is not a mail address."""
     email = normalise_email(str(value))
+    if email is not None and ":" in email:
+        # Some producers (Confluence) spill parameters into the value: "X-KEY=..;CN=..:mailto:a@b".
+        found = _MAILTO.search(email)
+        email = found.group(1) if found else None
     # Producers put urn:uuid:..., invalid:nomail and the like here: those are no address.
-    if email is None or "@" not in email or ":" in email:
+    if email is None or "@" not in email:
         return None
     return email
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import itertools
 import json
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -26,6 +29,14 @@ from service.domain.port import (
 
 log = structlog.get_logger(__name__)
 PAGE_SIZE = 500
+# One feed is parsed at a time: the GIL serialises the work anyway, and the parser's
+# warnings.catch_warnings() is not safe when two threads enter it at once.
+_PARSE_LOCK = threading.Lock()
+
+
+def _take(items: Iterator[Meeting | SkippedEvent], count: int) -> list[Meeting | SkippedEvent]:
+    with _PARSE_LOCK:
+        return list(itertools.islice(items, count))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,28 +107,35 @@ class IcsConnector:
             log.info("ics.not_modified", calendar_id=calendar.calendar_id, reason="same_body")
             yield PullPage(cursor=new_cursor, last=True, not_modified=True)
             return
+        items = iter_feed(fetched.body, calendar.owner, window, self._zone(calendar))
         page = PullPage()
         count = 0
-        try:
-            items = iter_feed(fetched.body, calendar.owner, window, self._zone(calendar))
-            for item in items:
-                if isinstance(item, Meeting):
-                    if len(page.meetings) >= self.page_size:
-                        yield page
-                        page = PullPage()
-                    page.meetings.append(item)
-                    count += 1
-                else:
+        while chunk := await self._next_chunk(items):
+            for item in chunk:
+                if isinstance(item, SkippedEvent):
                     self._log_skip(calendar, item)
                     page.skipped.append(item)
-        except InvalidFeed as exc:
-            # Not iCalendar (an error or login page, a truncated body): never a sync that
-            # empties the calendar; retried later like any other transient failure.
-            raise ProviderUnavailable(f"the calendar source is not iCalendar: {exc}") from exc
+                    continue
+                if len(page.meetings) >= self.page_size:
+                    yield page
+                    page = PullPage()
+                page.meetings.append(item)
+                count += 1
         page.cursor = new_cursor
         page.last = True
         log.info("ics.pulled", calendar_id=calendar.calendar_id, meetings=count)
         yield page
+
+    async def _next_chunk(
+        self, items: Iterator[Meeting | SkippedEvent]
+    ) -> list[Meeting | SkippedEvent]:
+        """Parse and expand the next items in a worker thread: big feeds take CPU seconds."""
+        try:
+            return await asyncio.to_thread(_take, items, self.page_size)
+        except InvalidFeed as exc:
+            # Not iCalendar (an error or login page, a truncated body): never a sync that
+            # empties the calendar; retried later like any other transient failure.
+            raise ProviderUnavailable(f"the calendar source is not iCalendar: {exc}") from exc
 
     @staticmethod
     def _zone(calendar: CalendarRef) -> str:

@@ -156,3 +156,10 @@ async def test_pull_ics_local_file_with_bad_cursor(tmp_path: Path) -> None:
     pages = await pull_all(IcsConnector(FetchPolicy(allow_files=True)), source, "{not json")
     assert len(pages[-1].meetings) == 1
     assert pages[-1].last
+
+
+async def test_pull_ics_truncated_feed_unavailable(feed_server: RunningServer) -> None:
+    whole = calendar(vevent("DTSTART:20240301T120000Z"), vevent("DTSTART:20240302T120000Z"))
+    feed_server.app.feeds["cut"] = Feed(whole[: len(whole) // 2])
+    with pytest.raises(ProviderUnavailable, match="not iCalendar"):
+        await pull_all(IcsConnector(POLICY), ref(feed_server, "cut"), None)

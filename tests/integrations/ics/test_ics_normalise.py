@@ -355,3 +355,17 @@ def test_normalise_vevent_end_before_start_is_skipped() -> None:
     result = normalise_vevent(event, OWNER, "UTC")
     assert isinstance(result, SkippedEvent)
     assert result.source_id == "backwards"
+
+
+def test_read_events_parameters_spilled_into_address_salvaged() -> None:
+    # Confluence writes its parameters after the colon: the address is still at the end.
+    meeting = one(
+        calendar(
+            vevent(
+                "DTSTART:20240301T120000Z",
+                "ATTENDEE:X-CONFLUENCE-USER-KEY=8a4a;CN=Dana;CUTYPE=INDIVIDUAL:mailto:dana@example.com",
+            )
+        )
+    )
+    assert meeting.attendees is not None
+    assert [a.email for a in meeting.attendees] == ["dana@example.com"]
