@@ -120,16 +120,25 @@ def webex(key: str, host: str) -> Join:
     return Join(url, text)
 
 
-def phone_bridge(key: str) -> Join:
-    """An audio-only conference line: dial-in numbers with a PIN and a tel: link, no video."""
+def phone_bridge(key: str, location: str = "dial-in") -> Join:
+    """An audio-only conference line: dial-in numbers with a PIN and a tel: link, no video.
+
+    `location` is how the organiser filled in LOCATION: "dial-in" (the number and PIN),
+    "tel" (a tel: link) or "see-below" (a placeholder pointing at the description).
+    """
     pin = digits(key, 4, "bridge")
     text = (
         "Audio only, please dial in.\n\n"
-        f"Dial-in: +1 555 0100 (US) / +44 20 7946 0958 (UK) / +91 80 4719 0100 (IN)\n"
+        "Dial-in: +1 555 0100 (US) / +44 20 7946 0958 (UK) / +91 80 4719 0100 (IN)\n"
         f"PIN: {pin}#\n\n"
         f"One-tap from a mobile: tel:+442079460958,,{pin}%23\n"
     )
-    return Join(f"Conference line, PIN {pin}#", text)
+    places = {
+        "dial-in": f"Dial-in: +44 20 7946 0958, PIN: {pin}#",
+        "tel": f"tel:+442079460958,,{pin}%23",
+        "see-below": "Phone bridge (see below)",
+    }
+    return Join(places[location], text)
 
 
 def phone_call(number: str, note: str) -> Join:

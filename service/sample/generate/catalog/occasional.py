@@ -114,7 +114,7 @@ def _ahead() -> list[Spec]:
             "14:00",
             30,
             (Invite("oliver.grant"), Invite("fiona.walsh", "NEEDS-ACTION")),
-            phone_bridge("quarter-numbers"),
+            phone_bridge("quarter-numbers", "tel"),
         ),
         Spec(
             "research-ops-catchup",

@@ -148,7 +148,7 @@ def _one_on_ones() -> list[Spec]:
             "09:30",
             30,
             people("kavya.iyer"),
-            phone_bridge("1on1-dana-kavya"),
+            phone_bridge("1on1-dana-kavya", "see-below"),
             weekdays=("FR",),
             exdays=(-10,),
         ),
