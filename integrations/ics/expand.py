@@ -16,7 +16,9 @@ import recurring_ical_events
 
 from integrations.ics import _props
 from integrations.ics.normalise import (
+    EVENT_ERRORS,
     calendar_zone,
+    check_owner,
     default_zone,
     normalise_in_zone,
     parse_calendars,
@@ -80,6 +82,7 @@ def iter_feed(
     max_per_series: int = MAX_OCCURRENCES_PER_SERIES,
 ) -> Iterator[Meeting | SkippedEvent]:
     """Like `expand_feed`, one item at a time (one series in memory at once)."""
+    check_owner(owner)
     default = default_zone(default_tz)
     for calendar in parse_calendars(data):
         tz = calendar_zone(calendar, default)
@@ -177,27 +180,38 @@ class _Series:
 
     def instance(self, occurrence: icalendar.Component) -> Meeting | SkippedEvent:
         """One expanded occurrence as a Meeting."""
-        series_id = self.uid if self.recurring else None
         if self.fast:
-            start = getattr(_props.first(occurrence, "DTSTART"), "dt", None)
-            end = getattr(_props.first(occurrence, "DTEND"), "dt", None)
-            rid = getattr(_props.first(occurrence, "RECURRENCE-ID"), "dt", None)
-            if isinstance(start, date) and isinstance(end, date) and isinstance(rid, date):
-                original = _props.to_utc(rid, self.tz)
-                override = self.overrides.get(original)
-                if override is not None:
-                    return replace(override, series_id=series_id)
-                if self.core is not None:
-                    return replace(
-                        self.core,
-                        start=_props.to_utc(start, self.tz),
-                        end=_props.to_utc(end, self.tz),
-                        original_start=original,
-                        series_id=series_id,
-                    )
+            try:
+                quick = self._quick(occurrence)
+            except EVENT_ERRORS:
+                quick = None  # read it the long way, which reports what is wrong
+            if quick is not None:
+                return quick
         item = normalise_in_zone(occurrence, self.owner, self.tz, series=self.recurring)
         if isinstance(item, Meeting) and _has_range(occurrence):
             move = self.moves.get(item.instance_start)
             if move is not None and item.start != item.instance_start + move:
                 item = replace(item, original_start=item.start - move)
         return item
+
+    def _quick(self, occurrence: icalendar.Component) -> Meeting | None:
+        """The occurrence from its already-read component with new times, None if unsure."""
+        start = getattr(_props.first(occurrence, "DTSTART"), "dt", None)
+        end = getattr(_props.first(occurrence, "DTEND"), "dt", None)
+        rid = getattr(_props.first(occurrence, "RECURRENCE-ID"), "dt", None)
+        if not (isinstance(start, date) and isinstance(end, date) and isinstance(rid, date)):
+            return None
+        series_id = self.uid if self.recurring else None
+        original = _props.to_utc(rid, self.tz)
+        override = self.overrides.get(original)
+        if override is not None:
+            return replace(override, series_id=series_id)
+        if self.core is None:
+            return None
+        return replace(
+            self.core,
+            start=_props.to_utc(start, self.tz),
+            end=_props.to_utc(end, self.tz),
+            original_start=original,
+            series_id=series_id,
+        )

@@ -40,6 +40,14 @@ def default_zone(default_tz: str) -> ZoneInfo:
     return tz
 
 
+def check_owner(owner: str) -> str:
+    """The owner's normalised address; a clear ValueError when it is not an email address."""
+    email = normalise_email(owner)
+    if email is None or "@" not in email:
+        raise ValueError(f"owner {owner!r} is not an email address")
+    return email
+
+
 def parse_calendars(data: bytes) -> list[icalendar.Calendar]:
     """Parse feed bytes into calendars repaired for X-WR-TIMEZONE; InvalidFeed if unreadable."""
     if not isinstance(data, bytes):
@@ -80,6 +88,7 @@ def read_events(
     data: bytes, owner: str, default_tz: str = "UTC"
 ) -> Iterator[Meeting | SkippedEvent]:
     """Yield one Meeting or SkippedEvent per VEVENT of the feed, recurrences not expanded."""
+    check_owner(owner)
     default = default_zone(default_tz)
     for calendar in parse_calendars(data):
         tz = calendar_zone(calendar, default)
@@ -89,6 +98,7 @@ def read_events(
 
 def normalise_vevent(event: icalendar.Event, owner: str, default_tz: str) -> Meeting | SkippedEvent:
     """Normalise one VEVENT (or one expanded occurrence) to a Meeting, or say why not."""
+    check_owner(owner)
     return normalise_in_zone(event, owner, default_zone(default_tz), series=None)
 
 
@@ -180,9 +190,7 @@ def _event_type(event: icalendar.Component) -> tuple[EventType, bool]:
 def _build(
     event: icalendar.Component, uid: str | None, owner: str, tz: tzinfo, series: bool | None
 ) -> Meeting:
-    owner_email = normalise_email(owner)
-    if owner_email is None:
-        raise ValueError("owner must be an email address")
+    owner_email = check_owner(owner)
     start, end, all_day, raw_start = _times(event, tz)
     if uid is None:
         uid = derived_uid(event)

@@ -369,3 +369,10 @@ def test_read_events_parameters_spilled_into_address_salvaged() -> None:
     )
     assert meeting.attendees is not None
     assert [a.email for a in meeting.attendees] == ["dana@example.com"]
+
+
+def test_read_events_owner_not_email_raises_clear_error() -> None:
+    with pytest.raises(ValueError, match="owner 'nobody'"):
+        list(read_events(calendar(vevent("DTSTART:20240301T120000Z")), "nobody"))
+    with pytest.raises(ValueError, match="owner 'nobody'"):
+        normalise_vevent(icalendar.Event(), "nobody", "UTC")
