@@ -1,0 +1,95 @@
+"""What the demo's outbox will hold: the real planner over the sample shows every nudge kind."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from integrations.ics.expand import expand_feed
+from service.domain.classify import classify
+from service.domain.model import Meeting
+from service.domain.nudges.planner import plan_nudges
+from service.domain.nudges.types import NudgeHistory, Participant, PersonPrefs, ScheduledMeeting
+from service.domain.policy import NudgeKind, Policy
+from service.domain.port import SyncWindow
+from service.sample import load_sample
+
+ANCHOR_NOW = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
+NOWS = (
+    ANCHOR_NOW,
+    datetime(2026, 1, 6, 19, 0, tzinfo=UTC),  # Tuesday evening
+    datetime(2026, 1, 7, 19, 0, tzinfo=UTC),  # Wednesday evening
+    datetime(2026, 1, 8, 19, 0, tzinfo=UTC),  # Thursday evening
+    datetime(2026, 1, 9, 19, 0, tzinfo=UTC),  # Friday evening
+    datetime(2026, 1, 10, 12, 0, tzinfo=UTC),  # Saturday
+    datetime(2026, 3, 27, 19, 0, tzinfo=UTC),  # a Friday, London changes clocks that Sunday
+)
+
+
+def _scheduled(meeting: Meeting, key: int, domain: str) -> ScheduledMeeting:
+    participants = tuple(
+        Participant(
+            email=attendee.email,
+            name=attendee.name,
+            kind=attendee.kind,
+            response=attendee.response,
+            organizer=attendee.organizer or attendee.email == meeting.organizer,
+            optional=attendee.optional,
+            internal=attendee.email.endswith("@" + domain),
+        )
+        for attendee in meeting.attendees or ()
+        if attendee.email
+    )
+    return ScheduledMeeting(
+        key=key,
+        uid=meeting.uid,
+        series_id=meeting.series_id,
+        title=meeting.title,
+        start=meeting.start,
+        end=meeting.end,
+        status=meeting.status,
+        classification=classify(meeting),
+        participants=participants,
+    )
+
+
+def _plans_by_day(now: datetime) -> dict[date, set[NudgeKind]]:
+    sample = load_sample(now)
+    window = SyncWindow(now, now + timedelta(days=4))
+    meetings: dict[tuple[str, datetime], Meeting] = {}
+    for person in sample.people:
+        feed = expand_feed(sample.feed(person.email), person.email, window, person.timezone)
+        for meeting in feed.meetings:
+            meetings.setdefault((meeting.uid, meeting.instance_start), meeting)
+    ordered = sorted(meetings.values(), key=lambda item: (item.start, item.uid))
+    domain = sample.internal_domains[0]
+    scheduled = [_scheduled(meeting, key, domain) for key, meeting in enumerate(ordered)]
+    people = {
+        person.email: PersonPrefs(
+            email=person.email,
+            timezone=person.timezone,
+            opted_out=person.opted_out,
+            opted_out_kinds=frozenset(person.opted_out_kinds),
+        )
+        for person in sample.people
+    }
+    result = plan_nudges(scheduled, people, Policy(), NudgeHistory(), now)
+    kinds: dict[date, set[NudgeKind]] = defaultdict(set)
+    for plan in result.plans:
+        kinds[plan.due_at.date()].add(plan.kind)
+    return kinds
+
+
+@pytest.mark.parametrize("now", NOWS)
+def test_plan_nudges_sample_next_working_day_every_kind(now: datetime) -> None:
+    by_day = _plans_by_day(now)
+    first = min(by_day)
+    assert first.weekday() < 5
+    assert first - now.date() <= timedelta(days=3)
+    assert by_day[first] == set(NudgeKind), first
+
+
+def test_plan_nudges_anchor_tuesday_every_kind_too() -> None:
+    assert _plans_by_day(ANCHOR_NOW)[date(2026, 1, 6)] == set(NudgeKind)
