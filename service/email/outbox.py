@@ -42,7 +42,10 @@ class MaildirOutbox:
         self.path = path
 
     def _box(self) -> mailbox.Maildir:
-        return mailbox.Maildir(self.path, create=True)
+        # Maildir(create=True) makes the subfolders only when the root itself is missing.
+        for sub in ("tmp", "new", "cur"):
+            (self.path / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+        return mailbox.Maildir(self.path, create=False)
 
     def _deliver(self, message: EmailMessage) -> bool:
         key = message_key(message)
