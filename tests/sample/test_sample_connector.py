@@ -7,25 +7,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from integrations.ics.expand import expand_feed
 from service.domain.classify import classify
 from service.domain.model import Meeting, Modality
-from service.domain.port import SyncWindow
 from service.sample import load_sample
+from tests.sample._pipeline import meetings
 
 NOWS = (datetime(2026, 1, 5, 7, 0, tzinfo=UTC), datetime(2026, 3, 26, 12, 0, tzinfo=UTC))
 
 
 def _meetings(now: datetime) -> list[Meeting]:
-    sample = load_sample(now)
-    window = SyncWindow(now - timedelta(days=30), now + timedelta(days=15))
-    found: dict[tuple[str, datetime], Meeting] = {}
-    for person in sample.people:
-        feed = expand_feed(sample.feed(person.email), person.email, window, person.timezone)
-        assert feed.skipped == [], person.email
-        for meeting in feed.meetings:
-            found.setdefault((meeting.uid, meeting.instance_start), meeting)
-    return list(found.values())
+    return meetings(load_sample(now), now - timedelta(days=30), now + timedelta(days=15))
 
 
 @pytest.mark.parametrize("now", NOWS)

@@ -7,14 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from integrations.ics.expand import expand_feed
-from service.domain.classify import classify
-from service.domain.model import Meeting
 from service.domain.nudges.planner import plan_nudges
-from service.domain.nudges.types import NudgeHistory, Participant, PersonPrefs, ScheduledMeeting
+from service.domain.nudges.types import NudgeHistory, PersonPrefs
 from service.domain.policy import NudgeKind, Policy
-from service.domain.port import SyncWindow
 from service.sample import load_sample
+from tests.sample._pipeline import meetings, scheduled
 
 ANCHOR_NOW = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
 NOWS = (
@@ -28,44 +25,11 @@ NOWS = (
 )
 
 
-def _scheduled(meeting: Meeting, key: int, domain: str) -> ScheduledMeeting:
-    participants = tuple(
-        Participant(
-            email=attendee.email,
-            name=attendee.name,
-            kind=attendee.kind,
-            response=attendee.response,
-            organizer=attendee.organizer or attendee.email == meeting.organizer,
-            optional=attendee.optional,
-            internal=attendee.email.endswith("@" + domain),
-        )
-        for attendee in meeting.attendees or ()
-        if attendee.email
-    )
-    return ScheduledMeeting(
-        key=key,
-        uid=meeting.uid,
-        series_id=meeting.series_id,
-        title=meeting.title,
-        start=meeting.start,
-        end=meeting.end,
-        status=meeting.status,
-        classification=classify(meeting),
-        participants=participants,
-    )
-
-
 def _plans_by_day(now: datetime) -> dict[date, set[NudgeKind]]:
     sample = load_sample(now)
-    window = SyncWindow(now, now + timedelta(days=4))
-    meetings: dict[tuple[str, datetime], Meeting] = {}
-    for person in sample.people:
-        feed = expand_feed(sample.feed(person.email), person.email, window, person.timezone)
-        for meeting in feed.meetings:
-            meetings.setdefault((meeting.uid, meeting.instance_start), meeting)
-    ordered = sorted(meetings.values(), key=lambda item: (item.start, item.uid))
+    ordered = meetings(sample, now, now + timedelta(days=4))
     domain = sample.internal_domains[0]
-    scheduled = [_scheduled(meeting, key, domain) for key, meeting in enumerate(ordered)]
+    planned = [scheduled(meeting, key, domain) for key, meeting in enumerate(ordered)]
     people = {
         person.email: PersonPrefs(
             email=person.email,
@@ -75,7 +39,7 @@ def _plans_by_day(now: datetime) -> dict[date, set[NudgeKind]]:
         )
         for person in sample.people
     }
-    result = plan_nudges(scheduled, people, Policy(), NudgeHistory(), now)
+    result = plan_nudges(planned, people, Policy(), NudgeHistory(), now)
     kinds: dict[date, set[NudgeKind]] = defaultdict(set)
     for plan in result.plans:
         kinds[plan.due_at.date()].add(plan.kind)
