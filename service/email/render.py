@@ -1,18 +1,19 @@
 """Render emails (HTML + plain text + subject) from typed contexts with Jinja2.
 
-Phrasing lives in `templates/phrases/<kind>.jinja` (plain text macros, each with several
-variants); the `.html` and `.txt` templates lay it out. HTML templates are autoescaped, so a
-meeting title is data, never markup; every template runs with `StrictUndefined`.
+Phrasing lives in `templates/phrases_<kind>.jinja` (plain text macros, each with several
+variants). They are called from Python, so they return plain str, never Markup; the `.html`
+and `.txt` templates lay them out. HTML templates are autoescaped, so a meeting title is data,
+never markup; every template runs with `StrictUndefined`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from service.email.bars import habit_bars, modality_bars
 from service.email.context import DailyBriefing, NudgeEmail, WeeklyReport
 from service.email.words import (
     ago_words,
@@ -29,14 +30,6 @@ from service.email.words import (
 PHRASES = ("subject", "lead", "detail", "short")
 SUBJECT_TITLE_LIMIT = 60
 SUBJECT_LIMIT = 120
-BAR_MAX_PX = 240
-BAR_MAX_CHARS = 24
-MODALITY_BARS = (
-    ("video", "Video", "#4f46e5"),
-    ("in_person", "In person", "#059669"),
-    ("audio", "Phone", "#d97706"),
-    ("unknown", "Other", "#9ca3af"),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,17 +39,6 @@ class RenderedEmail:
     subject: str
     html: str
     text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Bar:
-    """One horizontal bar of the weekly report."""
-
-    label: str
-    value: int
-    width: int
-    chars: int
-    color: str
 
 
 def make_environment() -> Environment:
@@ -84,24 +66,6 @@ def _reason(text: str) -> str:
     return one_line(text, 300).rstrip(". ")
 
 
-def _bars(counts: Mapping[str, int]) -> list[Bar]:
-    known = {key for key, _, _ in MODALITY_BARS}
-    rows = [(label, counts.get(key, 0), colour) for key, label, colour in MODALITY_BARS]
-    extra = sum(count for key, count in counts.items() if key not in known)
-    if extra:
-        label, value, colour = rows[-1]
-        rows[-1] = (label, value + extra, colour)
-    top = max((value for _, value, _ in rows), default=0)
-    bars = []
-    for label, value, colour in rows:
-        share = value / top if top else 0.0
-        width = max(4, round(share * BAR_MAX_PX)) if value else 0
-        chars = max(1, round(share * BAR_MAX_CHARS)) if value else 0
-        bars.append(Bar(label=label, value=value, width=width, chars=chars, color=colour))
-    # "Other" only when there is something in it.
-    return [bar for bar in bars if bar.value or bar.label != "Other"]
-
-
 class EmailRenderer:
     """Renders nudges, daily briefings and weekly reports to `RenderedEmail`s."""
 
@@ -111,7 +75,7 @@ class EmailRenderer:
 
     def _phrases(self, kind: str) -> Any:
         # The template module exposes its macros and top-level `variants` count.
-        return self._env.get_template(f"phrases/{kind}.jinja").module
+        return self._env.get_template(f"phrases_{kind}.jinja").module
 
     def variant_count(self, kind: str) -> int:
         """How many phrasing variants the templates hold for a nudge kind."""
@@ -225,7 +189,8 @@ class EmailRenderer:
         values = {
             "r": r,
             "week_of": week_of,
-            "bars": _bars(r.week.meetings_by_modality),
+            "bars": modality_bars(r.week.meetings_by_modality),
+            "habits": habit_bars(r.week),
             "total_meetings": sum(r.week.meetings_by_modality.values()),
             "hours": f"{r.week.hours_in_meetings:.1f}".removesuffix(".0"),
             "lapsed": lapsed,

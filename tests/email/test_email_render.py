@@ -100,9 +100,10 @@ def test_render_nudge_contains_no_banned_words(
 
 def test_check_templates_contain_no_banned_words() -> None:
     folder = resources.files("service.email") / "templates"
-    sources = [p for p in folder.iterdir() if p.is_file()]
-    sources += [p for p in (folder / "phrases").iterdir() if p.is_file()]
-    assert len(sources) >= 14
+    # Flat on purpose: pyproject's package-data ships `email/templates/*` only.
+    sources = list(folder.iterdir())
+    assert all(p.is_file() for p in sources)
+    assert len(sources) >= 16
     for source in sources:
         lowered = source.read_text(encoding="utf-8").lower()
         assert [word for word in BANNED if re.search(rf"\b{re.escape(word)}", lowered)] == [], (
@@ -215,11 +216,14 @@ def test_build_briefing_refuses_other_recipients_items() -> None:
 def test_render_report_draws_bars_as_fixed_width_tables(renderer: EmailRenderer) -> None:
     r = renderer.render_report(report())
     widths = [int(w) for w in re.findall(r'<td width="(\d+)" height="14"', r.html)]
-    assert widths == [240, 60, 20]  # 12, 3 and 1 meetings against a 240 px bar
+    # 12, 3 and 1 meetings against a 240 px bar; then 4 of 16 one-on-ones, 2 of 5 ideas tried
+    # (coloured part, grey rest).
+    assert widths == [240, 60, 20, 60, 180, 96, 144]
     assert "background-color:#4f46e5" in r.html
     for banned_css in ("display:flex", "display:grid", "<img", "<svg", "<style"):
         assert banned_css not in r.html
-    assert "Video      ████████████████████████ 12" in r.text
+    assert "Video        ████████████████████████ 12" in r.text
+    assert "Ideas tried  ██████████░░░░░░░░░░░░░░ 2 of 5" in r.text
 
 
 def test_render_report_lists_lapsed_contacts_with_links(renderer: EmailRenderer) -> None:
@@ -245,6 +249,8 @@ def test_render_report_empty_week_reads_well(renderer: EmailRenderer) -> None:
     assert "0 meetings in all" in r.text
     assert "on track" in r.text
     assert 'height="14"' not in r.html
+    assert "Ideas tried" not in r.text
+    assert "One-on-ones  0 of 0" in r.text
 
 
 def test_render_report_escapes_contact_name(renderer: EmailRenderer) -> None:
