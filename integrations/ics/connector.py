@@ -9,6 +9,7 @@ import json
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 import structlog
@@ -41,11 +42,25 @@ def _take(items: Iterator[Meeting | SkippedEvent], count: int) -> list[Meeting |
 
 @dataclass(frozen=True, slots=True)
 class IcsCursor:
-    """What we remember about a feed between pulls: validators and the body's hash."""
+    """What we remember about a feed between pulls: validators, the body's hash, and the
+    span the last full sync expanded recurrences over (`window_start`/`window_end`, ISO 8601)."""
 
     etag: str | None = None
     last_modified: str | None = None
     sha256: str | None = None
+    window_start: str | None = None
+    window_end: str | None = None
+
+    def covers(self, window: SyncWindow) -> bool:
+        """True when the last full sync expanded over at least all of `window`."""
+        if self.window_start is None or self.window_end is None:
+            return False
+        try:
+            start = datetime.fromisoformat(self.window_start)
+            end = datetime.fromisoformat(self.window_end)
+            return start <= window.start and window.end <= end
+        except (ValueError, TypeError):
+            return False
 
     @classmethod
     def parse(cls, text: str | None) -> IcsCursor:
@@ -63,14 +78,24 @@ class IcsCursor:
             value = raw.get(key)
             return value if isinstance(value, str) and value else None
 
-        return cls(pick("etag"), pick("last_modified"), pick("sha256"))
+        return cls(
+            pick("etag"),
+            pick("last_modified"),
+            pick("sha256"),
+            pick("window_start"),
+            pick("window_end"),
+        )
 
     def dump(self) -> str:
         """The cursor as the JSON string stored with the calendar."""
-        return json.dumps(
-            {"etag": self.etag, "last_modified": self.last_modified, "sha256": self.sha256},
-            sort_keys=True,
-        )
+        fields = {
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "sha256": self.sha256,
+            "window_start": self.window_start,
+            "window_end": self.window_end,
+        }
+        return json.dumps(fields, sort_keys=True)
 
 
 class IcsConnector:
@@ -91,10 +116,13 @@ class IcsConnector:
     ) -> AsyncIterator[PullPage]:
         """Yield the feed's meetings in `window`; one not_modified page when nothing changed."""
         previous = IcsCursor.parse(cursor)
+        # An unchanged feed still has new instances when the window reaches further than the
+        # last expansion did: only then may "not modified" skip the work.
+        may_skip = previous.covers(window)
         fetched = await fetch_feed(
             calendar.source,
-            etag=previous.etag,
-            last_modified=previous.last_modified,
+            etag=previous.etag if may_skip else None,
+            last_modified=previous.last_modified if may_skip else None,
             policy=self.policy,
         )
         if fetched.body is None:
@@ -102,11 +130,24 @@ class IcsConnector:
             yield PullPage(cursor=cursor, last=True, not_modified=True)
             return
         digest = hashlib.sha256(fetched.body).hexdigest()
-        new_cursor = IcsCursor(fetched.etag, fetched.last_modified, digest).dump()
-        if digest == previous.sha256:
+        if may_skip and digest == previous.sha256:
+            kept = IcsCursor(
+                fetched.etag,
+                fetched.last_modified,
+                digest,
+                previous.window_start,
+                previous.window_end,
+            )
             log.info("ics.not_modified", calendar_id=calendar.calendar_id, reason="same_body")
-            yield PullPage(cursor=new_cursor, last=True, not_modified=True)
+            yield PullPage(cursor=kept.dump(), last=True, not_modified=True)
             return
+        new_cursor = IcsCursor(
+            fetched.etag,
+            fetched.last_modified,
+            digest,
+            window.start.isoformat(),
+            window.end.isoformat(),
+        ).dump()
         items = iter_feed(fetched.body, calendar.owner, window, self._zone(calendar))
         page = PullPage()
         count = 0

@@ -163,3 +163,24 @@ async def test_pull_ics_truncated_feed_unavailable(feed_server: RunningServer) -
     feed_server.app.feeds["cut"] = Feed(whole[: len(whole) // 2])
     with pytest.raises(ProviderUnavailable, match="not iCalendar"):
         await pull_all(IcsConnector(POLICY), ref(feed_server, "cut"), None)
+
+
+async def test_pull_ics_window_moved_later_expands_again(feed_server: RunningServer) -> None:
+    # An unchanged feed still has new instances once the window reaches further.
+    feed_server.app.feeds["weekly"] = Feed(
+        calendar(vevent("DTSTART:20240101T090000Z", "RRULE:FREQ=WEEKLY", uid="w")), etag='"w1"'
+    )
+    connector = IcsConnector(POLICY)
+    source = ref(feed_server, "weekly")
+    short = SyncWindow(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC))
+    longer = SyncWindow(datetime(2024, 1, 8, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC))
+    first = [page async for page in connector.pull(source, None, short)]
+    assert len(first[-1].meetings) == 5
+    again = [page async for page in connector.pull(source, first[-1].cursor, longer)]
+    assert not again[-1].not_modified
+    assert len(again[-1].meetings) == 8
+    sent = [h for p, h in feed_server.app.requests if p == "/feeds/weekly"][-1]
+    assert "if-none-match" not in sent
+    inside = SyncWindow(datetime(2024, 1, 15, tzinfo=UTC), datetime(2024, 2, 15, tzinfo=UTC))
+    third = [page async for page in connector.pull(source, again[-1].cursor, inside)]
+    assert [(p.not_modified, p.cursor) for p in third] == [(True, again[-1].cursor)]
