@@ -1,6 +1,7 @@
 """Nudge rules: which meetings call for which nudge, to whom, when, within which caps."""
 
 from service.domain.nudges.planner import PRIORITY, plan_nudges, variant_of
+from service.domain.nudges.timing import local_date
 from service.domain.nudges.types import (
     NudgeHistory,
     NudgePlan,
@@ -24,6 +25,7 @@ __all__ = [
     "Role",
     "ScheduledMeeting",
     "Suppressed",
+    "local_date",
     "plan_nudges",
     "variant_of",
 ]

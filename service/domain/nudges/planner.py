@@ -177,6 +177,42 @@ def _suppressed(candidate: Candidate, reason: str) -> Suppressed:
     return Suppressed(candidate.meeting.key, candidate.person, candidate.kind, reason)
 
 
+def _normalised(history: NudgeHistory) -> NudgeHistory:
+    """The history with person addresses in the form the planner compares them in."""
+    return NudgeHistory(
+        sent_per_person_day={
+            (email_key(person), day): count
+            for (person, day), count in history.sent_per_person_day.items()
+        },
+        last_sent_by_series={
+            (email_key(person), series, kind): when
+            for (person, series, kind), when in history.last_sent_by_series.items()
+        },
+        sent=frozenset((key, email_key(person), kind) for key, person, kind in history.sent),
+    )
+
+
+def _timed(
+    candidate: Candidate,
+    meeting_reason: str | None,
+    prefs: PersonPrefs,
+    policy: Policy,
+    history: NudgeHistory,
+    now: datetime,
+) -> _Timed | str:
+    """The candidate with its slot in the person's zone, or why it is held back."""
+    reason = _hold(candidate, meeting_reason, prefs, policy, history, now)
+    if reason is not None:
+        return reason
+    tz = zone(prefs.timezone)
+    if tz is None:
+        return f"unknown time zone {prefs.timezone!r} in your preferences"
+    slot = _slot(candidate, tz, policy)
+    if isinstance(slot, str):
+        return slot
+    return _Timed(candidate, slot, tz)
+
+
 def plan_nudges(
     meetings: Iterable[ScheduledMeeting],
     people: Mapping[str, PersonPrefs],
@@ -186,30 +222,27 @@ def plan_nudges(
 ) -> PlanResult:
     """Plan the nudges for these meetings: what to send to whom and when, and what is held back.
 
-    `people` are the tenant's persons by email (only they get nudges). Deterministic: the same
-    input gives the same plans in the same order (by due time, person, meeting, kind).
+    `people` are the tenant's persons by email (only they get nudges; addresses compare
+    case-insensitively). A one-on-one gets the one_on_one nudge, never camera_on; a person gets
+    at most one nudge per meeting. The module docstring lists every check in order.
+    Deterministic: the same input, in any order, gives the same plans sorted by due time,
+    person, meeting and kind, and the suppressed sorted by meeting, person and kind.
     """
     if now.tzinfo is None:
         raise ValueError(f"now must be a tz-aware datetime, got {now!r}")
     prefs_by_email = {email_key(address): prefs for address, prefs in people.items()}
+    history = _normalised(history)
     suppressed: list[Suppressed] = []
     timed: defaultdict[str, list[_Timed]] = defaultdict(list)
     for meeting in meetings:
         meeting_reason = meeting_exclusion(meeting, policy, now)
         for candidate in candidates(meeting, prefs_by_email, policy):
             prefs = prefs_by_email[candidate.person]
-            reason = _hold(candidate, meeting_reason, prefs, policy, history, now)
-            tz = zone(prefs.timezone) if reason is None else None
-            if reason is None and tz is None:
-                reason = f"unknown time zone {prefs.timezone!r} in your preferences"
-            if reason is not None or tz is None:
-                suppressed.append(_suppressed(candidate, reason or "no time zone"))
-                continue
-            slot = _slot(candidate, tz, policy)
-            if isinstance(slot, str):
-                suppressed.append(_suppressed(candidate, slot))
-                continue
-            timed[candidate.person].append(_Timed(candidate, slot, tz))
+            outcome = _timed(candidate, meeting_reason, prefs, policy, history, now)
+            if isinstance(outcome, str):
+                suppressed.append(_suppressed(candidate, outcome))
+            else:
+                timed[candidate.person].append(outcome)
     plans: list[NudgePlan] = []
     for person in sorted(timed):
         kept, dropped = _apply_caps(timed[person], policy, history)

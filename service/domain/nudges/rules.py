@@ -95,10 +95,12 @@ def _recipients(
 
 
 def _response_hold(person: Participant) -> str | None:
+    """Why this person's answer rules a nudge out: declined, or (not organising) not accepted."""
+    if person.response is Response.DECLINED:
+        # An organiser can decline their own meeting (set up for others): respect it too.
+        return "you declined the meeting"
     if person.organizer or person.response is Response.ACCEPTED:
         return None
-    if person.response is Response.DECLINED:
-        return "you declined the meeting"
     return "you have not accepted the meeting"
 
 
@@ -116,7 +118,8 @@ def _switch(meeting: ScheduledMeeting, email: str, person: Participant) -> Candi
         return None
     if person.organizer:
         reason = "audio-only call you organise"
-        return Candidate(meeting, email, NudgeKind.SWITCH_TO_VIDEO, "organizer", reason)
+        held = _response_hold(person)
+        return Candidate(meeting, email, NudgeKind.SWITCH_TO_VIDEO, "organizer", reason, held)
     return Candidate(
         meeting,
         email,
@@ -139,7 +142,8 @@ def _social(
     if not sizes.min_people <= size <= sizes.max_people:
         return None
     reason = f"recurring meeting of {size} people you organise"
-    return Candidate(meeting, email, NudgeKind.SOCIAL_MINUTE, "organizer", reason)
+    held = _response_hold(person)
+    return Candidate(meeting, email, NudgeKind.SOCIAL_MINUTE, "organizer", reason, held)
 
 
 def _one_on_one(

@@ -32,6 +32,14 @@ def zone(name: str) -> ZoneInfo | None:
         return None
 
 
+def local_date(when: datetime, timezone: str) -> date:
+    """The person's local date of an instant (the key of `NudgeHistory.sent_per_person_day`)."""
+    tz = zone(timezone)
+    if tz is None:
+        raise ValueError(f"unknown time zone {timezone!r}")
+    return when.astimezone(tz).date()
+
+
 def _allowed(local: datetime, policy: Policy) -> str | None:
     """Why a local due time is not allowed (working days/hours, quiet hours), or None."""
     hours, quiet = policy.working_hours, policy.quiet_hours

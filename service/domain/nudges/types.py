@@ -13,6 +13,11 @@ from service.domain.policy import NudgeKind
 Role = Literal["organizer", "attendee"]
 
 
+def _require_aware(name: str, value: datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be a tz-aware datetime, got {value!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class Participant:
     """One party of a scheduled meeting, with their answer and whether they are in the tenant."""
@@ -43,6 +48,12 @@ class ScheduledMeeting:
     classification: Classification
     participants: tuple[Participant, ...]
 
+    def __post_init__(self) -> None:
+        _require_aware("start", self.start)
+        _require_aware("end", self.end)
+        if self.end < self.start:
+            raise ValueError(f"meeting {self.key}: end is before start")
+
 
 @dataclass(frozen=True, slots=True)
 class PersonPrefs:
@@ -54,6 +65,10 @@ class PersonPrefs:
     opted_out_kinds: frozenset[str] = frozenset()
     snoozed_until: datetime | None = None
     muted_contacts: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.snoozed_until is not None:
+            _require_aware("snoozed_until", self.snoozed_until)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from service.domain.model import AttendeeKind, EventStatus, Modality, Response
-from service.domain.nudges import NudgeHistory, NudgeKind, PersonPrefs, variant_of
+from service.domain.nudges import NudgeHistory, NudgeKind, PersonPrefs, local_date, variant_of
 from service.domain.policy import validate_policy
 
 from .builders import NOW, at, held_for, kinds, meeting, people_of, person, plans_for, run, team
@@ -350,3 +350,43 @@ def test_plan_output_is_deterministic_whatever_the_input_order() -> None:
     random.Random(7).shuffle(shuffled)
     assert run(shuffled) == first
     assert [p.due_at for p in first.plans] == sorted(p.due_at for p in first.plans)
+
+
+@pytest.mark.parametrize(
+    ("modality", "series_id"),
+    [(Modality.VIDEO, None), (Modality.AUDIO, None), (Modality.IN_PERSON, "weekly")],
+)
+def test_plan_organizer_who_declined_gets_nothing(
+    modality: Modality, series_id: str | None
+) -> None:
+    people = [person(ORG, organizer=True, response=Response.DECLINED), *team(4)[1:]]
+    result = run([meeting(TUESDAY_2PM, people, modality=modality, series_id=series_id)])
+    assert plans_for(result, ORG) == []
+    assert {s.reason for s in held_for(result, ORG)} == {"you declined the meeting"}
+
+
+def test_plan_history_addresses_compare_case_insensitively() -> None:
+    history = NudgeHistory(
+        sent=frozenset({(1, "ORG@acme.test", "camera_on")}),
+        sent_per_person_day={("P1@Acme.test", TUESDAY_2PM.date()): 3},
+    )
+    result = run([meeting(TUESDAY_2PM, team(3))], history=history)
+    assert [s.reason for s in held_for(result, ORG)] == ["already sent"]
+    assert [s.reason for s in held_for(result, "p1@acme.test")] == ["daily cap"]
+
+
+def test_scheduled_meeting_refuses_naive_or_reversed_times() -> None:
+    with pytest.raises(ValueError, match="start must be a tz-aware"):
+        meeting(TUESDAY_2PM.replace(tzinfo=None), team(3))
+    with pytest.raises(ValueError, match="end is before start"):
+        meeting(TUESDAY_2PM, team(3), minutes=-5)
+    with pytest.raises(ValueError, match="snoozed_until must be a tz-aware"):
+        PersonPrefs(ORG, snoozed_until=TUESDAY_2PM.replace(tzinfo=None))
+
+
+def test_local_date_reads_the_instant_in_the_zone() -> None:
+    late = at(2026, 11, 24, 20, 0, "America/New_York")
+    assert local_date(late, "America/New_York").isoformat() == "2026-11-24"
+    assert local_date(late, "UTC").isoformat() == "2026-11-25"
+    with pytest.raises(ValueError, match="unknown time zone"):
+        local_date(late, "Nowhere/Special")
