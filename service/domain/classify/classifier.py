@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.domain.classify.links import clean, find_urls
+from service.domain.classify.links import clean, find_raw_urls
 from service.domain.classify.people import People, read_people
 from service.domain.classify.phone import dial_in, is_phone_only, tel_link
 from service.domain.classify.place import named_service, physical_places
@@ -101,9 +101,10 @@ def _text_links(
 ) -> None:
     if not text:
         return
-    for count, (position, url) in enumerate(find_urls(text[:MAX_TEXT])):
+    for count, (position, raw) in enumerate(find_raw_urls(text[:MAX_TEXT])):
         if count >= MAX_URLS:
             return
+        url = clean(raw)
         match = match_url(url, custom)
         if match is not None:
             key, name = match
@@ -176,8 +177,14 @@ def _phone_bridge(meeting: Meeting) -> str | None:
 
 
 def _places(meeting: Meeting, people: People | None) -> list[str]:
-    reasons = [f"room resource: {room}" for room in (people.rooms if people else ())[:2]]
-    reasons.extend(f"physical location: {place}" for place in physical_places(meeting.location)[:2])
+    rooms = people.rooms if people else ()
+    reasons = [f"room resource: {room}" for room in rooms[:2]]
+    named = {room.lower() for room in rooms}
+    reasons.extend(
+        f"physical location: {place}"
+        for place in physical_places(meeting.location)[:2]
+        if place.lower() not in named
+    )
     return reasons
 
 

@@ -1,7 +1,8 @@
 """Finding URLs in free text and HTML bodies, and unwrapping redirect wrappers around them.
 
-One regular expression finds URL candidates (a scheme, then a run of characters that cannot
-end a URL): it has no nested quantifier, so it runs in linear time on any input. HTML is not
+URL candidates are found by `str.find("://")` (a C scan), a look at the few characters before
+it for a scheme we know, and one anchored match of the characters a URL may hold: no nested
+quantifier, no backtracking, linear in the input, and fast on 20 KB HTML bodies. HTML is not
 parsed: `href="..."`, Outlook's `<https://...>` and bare URLs all stop at a quote, `<`, `>` or
 whitespace. Entities (`&amp;`) are decoded per URL, not over the whole body.
 """
@@ -11,15 +12,16 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from urllib.parse import parse_qs, unquote
 
-# Schemes the meeting clients register besides http(s).
-_URL = r"(?:https?|zoommtg|zoomus|msteams)://[^\s<>\"'`\\\]\[{}|^]+"
+# Besides http(s), the schemes meeting clients register: zoommtg, zoomus, msteams.
+_TAIL = re.compile(r"[^\s<>\"'`\\\]\[{}|^]+")
 MAX_URL = 4096
 _TRAILING = ".,;:!?*)('"
-URL_RE = re.compile(_URL, re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)  # boilerplate links repeat across a calendar
 def clean(url: str) -> str:
     """Trim punctuation that ends a sentence, decode entities, unwrap SafeLinks-style redirects."""
     url = url[:MAX_URL]
@@ -61,9 +63,28 @@ def unwrap(url: str, depth: int = 3) -> str:
     return url
 
 
+def find_raw_urls(text: str) -> Iterator[tuple[int, str]]:
+    """(position, URL as written) for every URL in `text`, in order of appearance."""
+    pos = text.find("://")
+    while pos >= 0:
+        before = text[max(0, pos - 7) : pos].lower()
+        scheme = 0
+        if before.endswith("https"):
+            scheme = 5
+        elif before.endswith("http"):
+            scheme = 4
+        elif before.endswith(("zoommtg", "msteams")):
+            scheme = 7
+        elif before.endswith("zoomus"):
+            scheme = 6
+        tail = _TAIL.match(text, pos + 3)
+        end = tail.end() if tail else pos + 3
+        if scheme and tail is not None:
+            yield pos - scheme, text[pos - scheme : min(end, pos + MAX_URL)]
+        pos = text.find("://", end)
+
+
 def find_urls(text: str) -> Iterator[tuple[int, str]]:
     """(position, cleaned URL) for every URL in `text`, in order of appearance."""
-    if "://" not in text:
-        return
-    for match in URL_RE.finditer(text):
-        yield match.start(), clean(match.group())
+    for pos, raw in find_raw_urls(text):
+        yield pos, clean(raw)

@@ -107,38 +107,39 @@ def _kind(attendee: Attendee, email: str | None) -> AttendeeKind:
     return kind
 
 
+def _email(address: str | None) -> str | None:
+    # Normalisers already lower-case addresses: skip the work for those.
+    if not address or not address.islower() or address != address.strip():
+        return normalise_email(address)
+    return normalise_email(address) if address.startswith("mailto:") else address
+
+
 def read_people(meeting: Meeting) -> People | None:
     """Humans (owner counted once), rooms and resources; None when attendees are unknown."""
     if meeting.attendees is None:
         return None
-    owner = normalise_email(meeting.owner) or meeting.owner
+    owner = _email(meeting.owner) or meeting.owner
     humans: set[str] = {owner}
+    listed: set[str | None] = set()
     rooms: list[str] = []
     groups = declined = 0
     for attendee in meeting.attendees:
-        email = normalise_email(attendee.email)
+        email = _email(attendee.email)
+        listed.add(email)
         kind = _kind(attendee, email)
-        if kind in (AttendeeKind.ROOM, AttendeeKind.RESOURCE):
+        if kind is AttendeeKind.ROOM or kind is AttendeeKind.RESOURCE:
             if attendee.response is not Response.DECLINED:
                 rooms.append(_label(attendee))
-            continue
-        if kind is not AttendeeKind.PERSON:
+        elif kind is not AttendeeKind.PERSON:
             groups += 1
+        elif attendee.is_owner or email == owner:
             continue
-        if attendee.response is Response.DECLINED and email != owner and not attendee.is_owner:
+        elif attendee.response is Response.DECLINED:
             declined += 1
-            continue
-        if attendee.is_owner:
-            continue
-        humans.add(email or f"name:{(attendee.name or '').strip().lower()}")
-    organizer = normalise_email(meeting.organizer)
+        else:
+            humans.add(email or f"name:{(attendee.name or '').strip().lower()}")
+    organizer = _email(meeting.organizer)
     # Graph leaves the organizer out of `attendees`: they still take part.
-    if (
-        organizer
-        and organizer not in humans
-        and looks_personal(organizer)
-        and meeting.attendees
-        and not any(normalise_email(a.email) == organizer for a in meeting.attendees)
-    ):
+    if listed and organizer and organizer not in listed and looks_personal(organizer):
         humans.add(organizer)
     return People(frozenset(humans), tuple(rooms), groups, declined)

@@ -9,6 +9,7 @@ Anything else (an address, "Board Room 4", "Zoom Room Everest", "Café on 3rd") 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from service.domain.classify.phone import is_phone_only
 from service.domain.classify.providers import PROVIDERS
@@ -90,17 +91,28 @@ def _parts(location: str) -> list[str]:
     return [p for p in (raw.strip(" \t\r,") for raw in parts) if p]
 
 
-def physical_places(location: str | None) -> list[str]:
+def physical_places(location: str | None) -> tuple[str, ...]:
     """The parts of a location that name a physical place, in order."""
     if not location:
-        return []
-    return [part for part in _parts(location) if virtual_kind(part) is None]
+        return ()
+    return _physical_places(location[:MAX_LOCATION])
+
+
+# Locations repeat across a calendar ("Microsoft Teams Meeting", room names): cache the reading.
+@lru_cache(maxsize=4096)
+def _physical_places(location: str) -> tuple[str, ...]:
+    return tuple(part for part in _parts(location) if virtual_kind(part) is None)
 
 
 def named_service(location: str | None) -> tuple[str, str] | None:
     """(provider key, the words) when a location part only names a meeting service."""
     if not location:
         return None
+    return _named_service(location[:MAX_LOCATION])
+
+
+@lru_cache(maxsize=4096)
+def _named_service(location: str) -> tuple[str, str] | None:
     for part in _parts(location):
         if "://" in part or virtual_kind(part) != "service":
             continue

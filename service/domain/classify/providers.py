@@ -252,22 +252,17 @@ def custom_index(patterns: tuple[ProviderPattern, ...]) -> Index:
     return build_index(patterns)
 
 
+_SPLIT = re.compile(
+    r"[a-z][a-z0-9+.-]{0,15}://(?:[^/?#@\s]*@)?([^/?#:\s]*)[^/?#\s]*([^?#\s]*)", re.I
+)
+
+
 def split_url(url: str) -> tuple[str, str] | None:
     """(host, lowercased path) of an absolute URL, or None when it has no host."""
-    scheme_end = url.find("://")
-    if scheme_end <= 0 or scheme_end > 10:
+    match = _SPLIT.match(url)
+    if match is None or not match.group(1):
         return None
-    rest = url[scheme_end + 3 :]
-    cut = len(rest)
-    for sep in "/?#":
-        pos = rest.find(sep, 0, cut)
-        if pos >= 0:
-            cut = pos
-    host = rest[:cut].rpartition("@")[2].partition(":")[0].lower().rstrip(".")
-    if not host:
-        return None
-    path = rest[cut:].partition("?")[0].lower()
-    return host, path
+    return match.group(1).lower().rstrip("."), match.group(2).lower()
 
 
 def lookup(index: Index, host: str, path: str) -> tuple[str, str] | None:
@@ -292,14 +287,22 @@ def lookup(index: Index, host: str, path: str) -> tuple[str, str] | None:
 
 def match_url(url: str, custom: Sequence[ProviderPattern] = ()) -> tuple[str, str] | None:
     """(provider key, display name) of a join URL, or None when it is not a known meeting link."""
+    if custom:
+        parts = split_url(url)
+        if parts is not None:
+            found = lookup(custom_index(tuple(custom)), *parts)
+            if found is not None and found[0]:
+                return found
+    return _match_builtin(url)
+
+
+# Boilerplate links (help pages, dial-in lists, the same room) repeat across a calendar.
+@lru_cache(maxsize=8192)
+def _match_builtin(url: str) -> tuple[str, str] | None:
     parts = split_url(url)
     if parts is None:
         return None
     host, path = parts
-    if custom:
-        found = lookup(custom_index(tuple(custom)), host, path)
-        if found is not None and found[0]:
-            return found
     found = lookup(BUILTIN_INDEX, host, path)
     if found is not None:
         return found if found[0] else None
