@@ -168,7 +168,7 @@ def _places(payload: Mapping[str, object]) -> _Places:
 
 
 def _attendee(
-    raw: Mapping[str, object], owner: str, organizer: str | None, rooms: frozenset[str]
+    raw: Mapping[str, object], owners: frozenset[str], organizer: str | None, rooms: frozenset[str]
 ) -> Attendee | None:
     email_data = _map(raw, "emailAddress")
     email = normalise_email(_text(email_data, "address"))
@@ -187,7 +187,7 @@ def _attendee(
         response=response,
         optional=_text(raw, "type") == "optional",
         organizer=email is not None and email == organizer,
-        is_owner=email is not None and email == owner,
+        is_owner=email in owners,
     )
 
 
@@ -205,19 +205,21 @@ def _attendees(
     places: _Places,
 ) -> tuple[Attendee, ...]:
     rooms = places.room_addresses
+    address, name = organizer
+    # isOrganizer says the organizer is the owner, even under another address (an alias).
+    owners = frozenset({owner, address} if address and _flag(payload, "isOrganizer") else {owner})
     found = [
         attendee
         for raw in _maps(payload, "attendees", MAX_ATTENDEES)
-        if (attendee := _attendee(raw, owner, organizer[0], rooms)) is not None
+        if (attendee := _attendee(raw, owners, address, rooms)) is not None
     ]
     own = _owner_response(payload)
     if own is not None:  # the owner's own answer is the authoritative one for the owner
         found = [replace(a, response=own) if a.is_owner else a for a in found]
     emails = {a.email for a in found if a.email}
-    address, name = organizer
     if address and address not in emails:
         # Graph lists invitees only: the organizer attends their own meeting.
-        found.insert(0, _organizer(address, name, owner))
+        found.insert(0, _organizer(address, name, address in owners))
         emails.add(address)
     names = {a.name.lower() for a in found if a.name}
     for room_name, room_address in places.rooms:
@@ -227,14 +229,14 @@ def _attendees(
     return tuple(found)
 
 
-def _organizer(address: str, name: str | None, owner: str) -> Attendee:
+def _organizer(address: str, name: str | None, is_owner: bool) -> Attendee:
     return Attendee(
         email=address,
         name=name,
         kind=AttendeeKind.PERSON,
         response=Response.ACCEPTED,
         organizer=True,
-        is_owner=address == owner,
+        is_owner=is_owner,
     )
 
 

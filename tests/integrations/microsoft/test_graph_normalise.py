@@ -331,3 +331,17 @@ def test_normalise_graph_bad_default_tz_is_skipped() -> None:
     result = normalise_event(_event(), OWNER, "Nowhere Standard Time")
     assert isinstance(result, SkippedEvent)
     assert "Nowhere Standard Time" in result.reason
+
+
+def test_normalise_graph_organizer_alias_is_owner() -> None:
+    payload = _event(
+        isOrganizer=True,
+        organizer={"emailAddress": {"name": "Adele", "address": "adele.vance@contoso.example"}},
+        attendees=[_attendee("bob@contoso.example")],
+    )
+    attendees = _meeting(payload).attendees
+    assert attendees is not None
+    assert [(a.email, a.is_owner) for a in attendees] == [
+        ("adele.vance@contoso.example", True),
+        ("bob@contoso.example", False),
+    ]
