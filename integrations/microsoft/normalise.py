@@ -63,14 +63,18 @@ def _text(payload: Mapping[str, object], key: str) -> str | None:
 
 def _map(payload: Mapping[str, object], key: str) -> Mapping[str, object]:
     value = payload.get(key)
+    if type(value) is dict:  # what json.loads makes: skip the slower ABC check
+        return value
     return value if isinstance(value, Mapping) else {}
 
 
 def _maps(payload: Mapping[str, object], key: str, limit: int) -> list[Mapping[str, object]]:
     value = payload.get(key)
-    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
+    if type(value) is not list and (
+        not isinstance(value, Sequence) or isinstance(value, str | bytes)
+    ):
         return []
-    return [item for item in value[:limit] if isinstance(item, Mapping)]
+    return [item for item in value[:limit] if type(item) is dict or isinstance(item, Mapping)]
 
 
 def _texts(payload: Mapping[str, object], key: str, limit: int) -> list[str]:
