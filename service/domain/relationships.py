@@ -79,6 +79,7 @@ class RelationshipTracker:
         )
         self._external: set[str] = set()
         self._pairs: defaultdict[tuple[str, str], dict[datetime, float]] = defaultdict(dict)
+        self._by_person: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)
 
     def _is_external(self, person: str) -> bool:
         if self._internal is not None:
@@ -95,13 +96,17 @@ class RelationshipTracker:
         weight = self.policy.weight_for(len(people))
         if weight <= 0.0:
             return False
-        self._external.update(_key(p) for p in meeting.external)
         flagged = {_key(p) for p in meeting.external}
+        self._external.update(flagged)
+        outside = {p for p in people if p in flagged or self._is_external(p)}
         for first, second in combinations(people, 2):
-            outside = sum(1 for p in (first, second) if p in flagged or self._is_external(p))
-            if outside == 2 or (outside == 1 and not self.policy.include_external):
+            external = (first in outside) + (second in outside)
+            if external == 2 or (external == 1 and not self.policy.include_external):
                 continue
             entries = self._pairs[(first, second)]
+            if not entries:
+                self._by_person[first].add((first, second))
+                self._by_person[second].add((first, second))
             # The same meeting fed twice (seen in two calendars) counts once.
             entries[meeting.start] = max(weight, entries.get(meeting.start, 0.0))
         return True
@@ -112,8 +117,10 @@ class RelationshipTracker:
             kept = {start: w for start, w in self._pairs[pair].items() if start >= before}
             if kept:
                 self._pairs[pair] = kept
-            else:
-                del self._pairs[pair]
+                continue
+            del self._pairs[pair]
+            for member in pair:
+                self._by_person[member].discard(pair)
 
     def _measure(
         self, pair: tuple[str, str], now: datetime
@@ -155,7 +162,8 @@ class RelationshipTracker:
         is_scheduled = _scheduled_test(scheduled_pairs)
         wanted = None if person is None else _key(person)
         found: defaultdict[str, list[LapsedRelationship]] = defaultdict(list)
-        for pair in self._pairs:
+        pairs = self._pairs if wanted is None else sorted(self._by_person.get(wanted, ()))
+        for pair in pairs:
             directions = list(self._directions(pair, wanted))
             if not directions:
                 continue

@@ -218,6 +218,10 @@ def test_prune_forgets_old_meetings() -> None:
     tracker = _tracker([_met(d, ME, YOU) for d in (30, 37, 44)])
     tracker.prune(_ago(40))
     assert tracker.lapsed(NOW) == []
+    assert tracker.lapsed(NOW, person=ME) == []
+    for d in (50, 57, 64):
+        tracker.add(_met(d, ME, YOU))
+    assert [r.meetings for r in tracker.lapsed(NOW, person=ME)] == [4]
 
 
 def test_tracker_refuses_naive_times() -> None:

@@ -191,6 +191,8 @@ def test_lapsed_properties_hold_for_any_input(
     for person in per_person:
         ranked = [(-r.score, r.contact) for r in result if r.person == person]
         assert ranked == sorted(ranked)
+    for person in POOL:
+        assert tracker.lapsed(NOW, person=person) == [r for r in result if r.person == person]
     shuffled = RelationshipTracker(policy)
     for meeting in reversed(history):
         shuffled.add(meeting)
