@@ -1,0 +1,60 @@
+"""Storage: SQLAlchemy 2 models, Alembic migrations and tenant-scoped repositories.
+
+The same code runs on PostgreSQL (asyncpg) and SQLite (aiosqlite). Repositories never commit:
+the caller commits once at its boundary (a request, a job).
+"""
+
+from service.storage.database import Database
+from service.storage.migrate import migrate, migrate_sync
+from service.storage.repositories import (
+    AuditRepository,
+    CalendarRepository,
+    MeetingRepository,
+    NudgeRepository,
+    PeopleRepository,
+    PolicyRepository,
+    ReportRepository,
+    TenantRepository,
+)
+from service.storage.rows import (
+    AuditRow,
+    CalendarRow,
+    MeetingRow,
+    NudgeRow,
+    ParticipationRow,
+    PersonIn,
+    PersonRow,
+    PolicyRow,
+    PruneResult,
+    ReportRow,
+    TenantRow,
+)
+from service.storage.state import IllegalTransition, NudgeNotFound, NudgeState
+
+__all__ = [
+    "AuditRepository",
+    "AuditRow",
+    "CalendarRepository",
+    "CalendarRow",
+    "Database",
+    "IllegalTransition",
+    "MeetingRepository",
+    "MeetingRow",
+    "NudgeNotFound",
+    "NudgeRepository",
+    "NudgeRow",
+    "NudgeState",
+    "ParticipationRow",
+    "PeopleRepository",
+    "PersonIn",
+    "PersonRow",
+    "PolicyRepository",
+    "PolicyRow",
+    "PruneResult",
+    "ReportRepository",
+    "ReportRow",
+    "TenantRepository",
+    "TenantRow",
+    "migrate",
+    "migrate_sync",
+]

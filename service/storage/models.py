@@ -1,0 +1,271 @@
+"""The tables: every row carries `tenant_id`; meetings keep derived fields only (no bodies)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from service.storage.types import BigId, JsonValue, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+NUDGE_STATES = ("planned", "sending", "sent", "cancelled", "failed")
+CONNECTION_STATUSES = ("ok", "error", "auth_revoked")
+PROVIDERS = ("ics", "google", "microsoft")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    listed = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({listed})"
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the constraint naming convention Alembic relies on."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _tenant_fk() -> Mapped[int]:
+    return mapped_column(BigId, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False)
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime, nullable=False)
+
+
+class Tenant(Base):
+    """An organisation."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    internal_domains: Mapped[list[str]] = mapped_column(JsonValue, nullable=False)
+    created_at: Mapped[datetime] = _created()
+
+
+class Person(Base):
+    """A person of a tenant, with their own preferences."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("tenant_id", "email"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False)
+    team: Mapped[str | None] = mapped_column(String(100))
+    opted_out: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    opted_out_kinds: Mapped[list[str]] = mapped_column(JsonValue, nullable=False)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    muted_contacts: Mapped[list[str]] = mapped_column(JsonValue, nullable=False)
+    unsubscribe_token: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = _created()
+
+
+class CalendarConnection(Base):
+    """One calendar of one person at one provider, with its sync cursor and health."""
+
+    __tablename__ = "calendar_connections"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "person_id", "provider", "source"),
+        CheckConstraint(_one_of("provider", PROVIDERS), name="provider"),
+        CheckConstraint(_one_of("status", CONNECTION_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
+    )
+    provider: Mapped[str] = mapped_column(String(16), nullable=False)
+    source: Mapped[str] = mapped_column(Text, nullable=False)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    credentials_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class MeetingRecord(Base):
+    """One meeting instance of a tenant, however many calendars show it (derived fields only)."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "ical_uid", "original_start"),
+        Index(None, "tenant_id", "start"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    ical_uid: Mapped[str] = mapped_column(Text, nullable=False)
+    original_start: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    start: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    end: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    organizer_email: Mapped[str | None] = mapped_column(String(320))
+    series_id: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    event_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    all_day: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    transparent: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    modality: Mapped[str] = mapped_column(String(16), nullable=False)
+    provider: Mapped[str | None] = mapped_column(String(64))
+    hybrid: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    one_on_one: Mapped[bool | None] = mapped_column(Boolean)
+    is_meeting: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    reasons: Mapped[list[str]] = mapped_column(JsonValue, nullable=False)
+    # None when the attendees are unknown (a feed without ATTENDEE lines).
+    human_count: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    participations: Mapped[list[Participation]] = relationship(
+        back_populates="meeting", lazy="raise", passive_deletes=True
+    )
+
+
+class Participation(Base):
+    """One party of a meeting: their answer, role, and whether their own calendar shows it."""
+
+    __tablename__ = "participations"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "email"),
+        Index(None, "person_id"),
+        Index(None, "email"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    meeting_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False
+    )
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
+    person_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("people.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    response: Mapped[str] = mapped_column(String(16), nullable=False)
+    organizer: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    optional: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    in_calendar: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+    meeting: Mapped[MeetingRecord] = relationship(back_populates="participations", lazy="raise")
+
+
+class Nudge(Base):
+    """One nudge to one person about one meeting; the unique key stops double planning."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "meeting_id", "person_id", "kind"),
+        CheckConstraint(_one_of("state", NUDGE_STATES), name="state"),
+        Index(None, "state", "due_at"),
+        Index(None, "person_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    meeting_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False
+    )
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)
+    variant: Mapped[int] = mapped_column(Integer, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    batch_key: Mapped[str | None] = mapped_column(String(200))
+    message_id: Mapped[str | None] = mapped_column(String(320))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PolicyVersion(Base):
+    """One saved version of a tenant's default policy (group_key NULL) or a group override."""
+
+    __tablename__ = "policies"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "group_key", "version"),
+        # NULLs are distinct in a unique constraint: the tenant default needs its own index.
+        Index(
+            "uq_policies_default_version",
+            "tenant_id",
+            "version",
+            unique=True,
+            postgresql_where=text("group_key IS NULL"),
+            sqlite_where=text("group_key IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    group_key: Mapped[str | None] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(JsonValue, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = _created()
+
+
+class AuditEntry(Base):
+    """Who changed what, when, with the state before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "tenant_id", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    actor: Mapped[str] = mapped_column(String(200), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    entity: Mapped[str] = mapped_column(String(64), nullable=False)
+    entity_id: Mapped[str | None] = mapped_column(String(200))
+    before: Mapped[Any | None] = mapped_column(JsonValue)
+    after: Mapped[Any | None] = mapped_column(JsonValue)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class WeeklyReport(Base):
+    """The weekly report of one person for one week: claimed once, then sent."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("tenant_id", "person_id", "week_start"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
+    )
+    week_start: Mapped[date] = mapped_column(Date, nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    message_id: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = _created()

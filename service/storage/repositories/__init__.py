@@ -1,0 +1,20 @@
+"""Tenant-scoped repositories (and the unscoped tenant repository)."""
+
+from service.storage.repositories.calendars import CalendarRepository
+from service.storage.repositories.meetings import MeetingRepository
+from service.storage.repositories.nudges import NudgeRepository
+from service.storage.repositories.people import PeopleRepository
+from service.storage.repositories.policies import AuditRepository, PolicyRepository
+from service.storage.repositories.reports import ReportRepository
+from service.storage.repositories.tenants import TenantRepository
+
+__all__ = [
+    "AuditRepository",
+    "CalendarRepository",
+    "MeetingRepository",
+    "NudgeRepository",
+    "PeopleRepository",
+    "PolicyRepository",
+    "ReportRepository",
+    "TenantRepository",
+]

@@ -1,0 +1,87 @@
+"""What every tenant-scoped repository shares: ONE scoped base statement per kind of query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Delete, Select, Update, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from service.storage.models import Base
+
+T = TypeVar("T")
+M = TypeVar("M", bound=Base)
+
+# asyncpg and SQLite both cap a statement at 32,767 bound parameters; stay well below.
+MAX_PARAMS = 30_000
+CHUNK = 500
+
+
+def utcnow() -> datetime:
+    """The current time, tz-aware UTC."""
+    return datetime.now(UTC)
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most `size` items."""
+    for index in range(0, len(items), max(1, size)):
+        yield items[index : index + size]
+
+
+def rows_per_statement(columns: int) -> int:
+    """How many rows of `columns` parameters fit one statement under the parameter cap."""
+    return max(1, MAX_PARAMS // max(1, columns))
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE/DELETE/INSERT (the result of a DML statement has a cursor)."""
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def upsert(session: AsyncSession, model: type[Base]) -> Any:
+    """The dialect's INSERT (it has ON CONFLICT) for `model`'s table."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+class Scoped:
+    """A repository bound to one session and one tenant.
+
+    Every query starts from `_select`, `_update` or `_delete`, which add the tenant filter once
+    here, so no method can forget it.
+    """
+
+    def __init__(self, session: AsyncSession, tenant_id: int) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def _tenant_column(self, model: type[Base]) -> InstrumentedAttribute[int]:
+        column: InstrumentedAttribute[int] = model.tenant_id  # type: ignore[attr-defined]
+        return column
+
+    def _select(self, model: type[M]) -> Select[M]:
+        # Rows are copied out of fresh results: never serve stale identity-map objects.
+        statement = select(model).where(self._tenant_column(model) == self.tenant_id)
+        return statement.execution_options(populate_existing=True)
+
+    def _select_columns(self, model: type[Base], *columns: Any) -> Select[Any]:
+        return select(*columns).where(self._tenant_column(model) == self.tenant_id)
+
+    def _update(self, model: type[Base]) -> Update:
+        return update(model).where(self._tenant_column(model) == self.tenant_id)
+
+    def _delete(self, model: type[Base]) -> Delete:
+        return delete(model).where(self._tenant_column(model) == self.tenant_id)
+
+    def _upsert(self, model: type[Base]) -> Any:
+        return upsert(self.session, model)
+
+    def _owned(self, values: dict[str, Any]) -> dict[str, Any]:
+        """`values` stamped with this repository's tenant (every inserted row goes through here)."""
+        return {**values, "tenant_id": self.tenant_id}

@@ -1,0 +1,313 @@
+"""Nudges: idempotent planning and the state machine as atomic conditional UPDATEs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import structlog
+from sqlalchemy import func
+
+from service.domain.model import normalise_email
+from service.domain.nudges.types import NudgePlan
+from service.storage.models import MeetingRecord, Nudge, Person
+from service.storage.repositories.base import CHUNK, Scoped, chunks, rowcount, utcnow
+from service.storage.rows import NudgeRow
+from service.storage.state import (
+    IllegalTransition,
+    NudgeNotFound,
+    NudgeState,
+    check_transition,
+    sources_of,
+)
+
+log = structlog.get_logger(__name__)
+
+PLANNED = NudgeState.PLANNED.value
+ID_CHUNK = 5_000
+MAX_ERROR = 2_000
+COLUMNS = tuple(c for c in Nudge.__table__.columns if c.name != "tenant_id")
+NudgeKey = tuple[int, int, str]
+
+
+def _row(values: Mapping[Any, Any]) -> NudgeRow:
+    return NudgeRow(**{c.name: values[c.name] for c in COLUMNS})
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+class NudgeRepository(Scoped):
+    """Nudges of one tenant."""
+
+    async def plan_many(self, plans: Sequence[NudgePlan]) -> list[NudgeRow]:
+        """Upsert plans on (meeting, person, kind); returns the rows that need (re)enqueueing.
+
+        New plans become `planned` at revision 1. A `planned` nudge whose due time, variant or
+        batch changed is updated with revision + 1. Anything else (unchanged, or no longer
+        planned: sending, sent, cancelled, failed) is left alone and not returned.
+        """
+        people = await self._people_ids(p.person for p in plans)
+        now = utcnow()
+        unique: dict[NudgeKey, dict[str, Any]] = {}
+        for plan in plans:
+            person_id = people.get(normalise_email(plan.person) or "")
+            if person_id is None:
+                log.warning(
+                    "storage.nudge.unknown_person",
+                    tenant_id=self.tenant_id,
+                    meeting_id=plan.meeting_key,
+                )
+                continue
+            unique[(plan.meeting_key, person_id, plan.kind.value)] = self._owned(
+                {
+                    "meeting_id": plan.meeting_key,
+                    "person_id": person_id,
+                    "kind": plan.kind.value,
+                    "role": plan.role,
+                    "state": PLANNED,
+                    "due_at": plan.due_at,
+                    "revision": 1,
+                    "variant": plan.variant,
+                    "reason": plan.reason,
+                    "batch_key": plan.batch_key,
+                    "attempts": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        changed: list[NudgeRow] = []
+        for part in chunks(list(unique.values()), CHUNK):
+            changed.extend(await self._plan_chunk(part))
+        return changed
+
+    async def _plan_chunk(self, values: Sequence[dict[str, Any]]) -> list[NudgeRow]:
+        insert = self._upsert(Nudge).values(list(values))
+        new = insert.excluded
+        statement = insert.on_conflict_do_update(
+            index_elements=["tenant_id", "meeting_id", "person_id", "kind"],
+            set_={
+                "due_at": new.due_at,
+                "variant": new.variant,
+                "reason": new.reason,
+                "role": new.role,
+                "batch_key": new.batch_key,
+                "revision": Nudge.revision + 1,
+                "updated_at": new.updated_at,
+            },
+            where=(Nudge.state == PLANNED)
+            & (
+                (Nudge.due_at != new.due_at)
+                | (Nudge.variant != new.variant)
+                | Nudge.batch_key.is_distinct_from(new.batch_key)
+            ),
+        ).returning(*COLUMNS)
+        result = await self.session.execute(statement)
+        return [_row(mapping) for mapping in result.mappings()]
+
+    async def _people_ids(self, emails: Any) -> dict[str, int]:
+        wanted = sorted({e for e in (normalise_email(x) for x in emails) if e})
+        found: dict[str, int] = {}
+        for part in chunks(wanted, ID_CHUNK):
+            statement = self._select_columns(Person, Person.email, Person.id).where(
+                Person.email.in_(part)
+            )
+            found.update(dict((await self.session.execute(statement)).all()))
+        return found
+
+    async def get(self, nudge_id: int) -> NudgeRow | None:
+        """The nudge with `nudge_id` in this tenant, or None."""
+        statement = self._select_columns(Nudge, *COLUMNS).where(Nudge.id == nudge_id)
+        mapping = (await self.session.execute(statement)).mappings().first()
+        return None if mapping is None else _row(mapping)
+
+    async def for_meetings(self, meeting_ids: Collection[int]) -> list[NudgeRow]:
+        """Every nudge of these meetings, by id."""
+        rows: list[NudgeRow] = []
+        for part in chunks(sorted(set(meeting_ids)), ID_CHUNK):
+            statement = (
+                self._select_columns(Nudge, *COLUMNS)
+                .where(Nudge.meeting_id.in_(part))
+                .order_by(Nudge.id)
+            )
+            rows.extend(_row(m) for m in (await self.session.execute(statement)).mappings())
+        return sorted(rows, key=lambda row: row.id)
+
+    async def cancel_stale(
+        self, meeting_ids: Collection[int], keep: Collection[NudgeKey]
+    ) -> list[int]:
+        """Cancel planned nudges of these meetings unless (meeting, person, kind) is in `keep`."""
+        kept = set(keep)
+        stale: list[int] = []
+        for part in chunks(sorted(set(meeting_ids)), ID_CHUNK):
+            statement = self._select_columns(
+                Nudge, Nudge.id, Nudge.meeting_id, Nudge.person_id, Nudge.kind
+            ).where(Nudge.meeting_id.in_(part), Nudge.state == PLANNED)
+            for nudge_id, meeting_id, person_id, kind in await self.session.execute(statement):
+                if (meeting_id, person_id, kind) not in kept:
+                    stale.append(nudge_id)
+        cancelled: list[int] = []
+        for part in chunks(stale, ID_CHUNK):
+            cancel = (
+                self._update(Nudge)
+                .where(Nudge.id.in_(part), Nudge.state == PLANNED)
+                .values(state=NudgeState.CANCELLED.value, updated_at=utcnow())
+                .returning(Nudge.id)
+            )
+            cancelled.extend((await self.session.scalars(cancel)).all())
+        return sorted(cancelled)
+
+    async def due(self, now: datetime, limit: int = 100) -> list[NudgeRow]:
+        """Planned nudges due at or before `now`, earliest first."""
+        statement = (
+            self._select_columns(Nudge, *COLUMNS)
+            .where(Nudge.state == PLANNED, Nudge.due_at <= now)
+            .order_by(Nudge.due_at, Nudge.id)
+            .limit(limit)
+        )
+        return [_row(m) for m in (await self.session.execute(statement)).mappings()]
+
+    async def _move(self, nudge_id: int, target: NudgeState, **values: Any) -> None:
+        """Move one nudge to `target` iff its current state allows it (one atomic UPDATE)."""
+        sources = [state.value for state in sources_of(target)]
+        statement = (
+            self._update(Nudge)
+            .where(Nudge.id == nudge_id, Nudge.state.in_(sources))
+            .values(state=target.value, updated_at=utcnow(), **values)
+        )
+        result = await self.session.execute(statement)
+        if rowcount(result) == 1:
+            return
+        current = await self.session.scalar(
+            self._select_columns(Nudge, Nudge.state).where(Nudge.id == nudge_id)
+        )
+        if current is None:
+            raise NudgeNotFound(nudge_id)
+        check_transition(current, target, nudge_id)
+        # Allowed but nothing changed: another worker moved it between our read and write.
+        raise IllegalTransition(nudge_id, current, target.value)
+
+    async def claim(self, nudge_id: int) -> bool:
+        """planned -> sending; True for the one caller that won (a lost race, or a nudge that is
+        no longer planned or no longer exists, is False: nothing to send)."""
+        statement = (
+            self._update(Nudge)
+            .where(Nudge.id == nudge_id, Nudge.state == PLANNED)
+            .values(
+                state=NudgeState.SENDING.value, attempts=Nudge.attempts + 1, updated_at=utcnow()
+            )
+        )
+        result = await self.session.execute(statement)
+        return rowcount(result) == 1
+
+    async def mark_sent(self, nudge_id: int, message_id: str, sent_at: datetime) -> None:
+        """sending -> sent, with the delivered Message-ID."""
+        await self._move(
+            nudge_id, NudgeState.SENT, message_id=message_id, sent_at=sent_at, error=None
+        )
+
+    async def mark_failed(self, nudge_id: int, error: str) -> None:
+        """sending -> failed, with the reason."""
+        await self._move(nudge_id, NudgeState.FAILED, error=error[:MAX_ERROR])
+
+    async def cancel(self, nudge_id: int) -> None:
+        """planned -> cancelled."""
+        await self._move(nudge_id, NudgeState.CANCELLED)
+
+    async def retry(self, nudge_id: int, due_at: datetime) -> None:
+        """failed -> planned at `due_at`, as a new revision (a new job id)."""
+        await self._move_to_planned(nudge_id, NudgeState.FAILED, due_at)
+
+    async def release(self, nudge_id: int, due_at: datetime) -> None:
+        """sending -> planned: hand back a nudge whose send could not start (a new revision)."""
+        await self._move_to_planned(nudge_id, NudgeState.SENDING, due_at)
+
+    async def _move_to_planned(self, nudge_id: int, source: NudgeState, due_at: datetime) -> None:
+        statement = (
+            self._update(Nudge)
+            .where(Nudge.id == nudge_id, Nudge.state == source.value)
+            .values(state=PLANNED, due_at=due_at, revision=Nudge.revision + 1, updated_at=utcnow())
+        )
+        result = await self.session.execute(statement)
+        if rowcount(result) == 1:
+            return
+        current = await self.session.scalar(
+            self._select_columns(Nudge, Nudge.state).where(Nudge.id == nudge_id)
+        )
+        if current is None:
+            raise NudgeNotFound(nudge_id)
+        check_transition(current, NudgeState.PLANNED, nudge_id)
+        raise IllegalTransition(nudge_id, current, PLANNED)
+
+    async def reclaim_stuck(self, stuck_before: datetime, due_at: datetime) -> list[NudgeRow]:
+        """sending -> planned for sends that started before `stuck_before` (a worker died)."""
+        statement = (
+            self._update(Nudge)
+            .where(Nudge.state == NudgeState.SENDING.value, Nudge.updated_at < stuck_before)
+            .values(state=PLANNED, due_at=due_at, revision=Nudge.revision + 1, updated_at=utcnow())
+            .returning(*COLUMNS)
+        )
+        return [_row(m) for m in (await self.session.execute(statement)).mappings()]
+
+    async def sent_keys(self, meeting_ids: Collection[int]) -> set[NudgeKey]:
+        """(meeting, person, kind) already sent or being sent, for these meetings."""
+        found: set[NudgeKey] = set()
+        for part in chunks(sorted(set(meeting_ids)), ID_CHUNK):
+            statement = self._select_columns(
+                Nudge, Nudge.meeting_id, Nudge.person_id, Nudge.kind
+            ).where(
+                Nudge.meeting_id.in_(part),
+                Nudge.state.in_([NudgeState.SENT.value, NudgeState.SENDING.value]),
+            )
+            rows = await self.session.execute(statement)
+            found.update((meeting_id, person_id, kind) for meeting_id, person_id, kind in rows)
+        return found
+
+    async def sent_counts_by_person_day(
+        self, since: datetime, zones: Mapping[int, str]
+    ) -> dict[tuple[int, date], int]:
+        """Nudges sent (or sending) per (person id, LOCAL date of the due time) since `since`.
+
+        `zones` maps person id -> IANA zone (UTC when missing or unknown).
+        """
+        statement = self._select_columns(Nudge, Nudge.person_id, Nudge.due_at).where(
+            Nudge.state.in_([NudgeState.SENT.value, NudgeState.SENDING.value]),
+            Nudge.due_at >= since,
+        )
+        counts: Counter[tuple[int, date]] = Counter()
+        for person_id, due_at in await self.session.execute(statement):
+            local = due_at.astimezone(_zone(zones.get(person_id, "UTC")))
+            counts[(person_id, local.date())] += 1
+        return dict(counts)
+
+    async def last_sent_by_series(self, since: datetime) -> dict[tuple[int, str, str], datetime]:
+        """The last send per (person id, series id, kind) since `since`."""
+        statement = (
+            self._select_columns(
+                Nudge, Nudge.person_id, MeetingRecord.series_id, Nudge.kind, func.max(Nudge.sent_at)
+            )
+            .join(MeetingRecord, MeetingRecord.id == Nudge.meeting_id)
+            .where(
+                Nudge.state == NudgeState.SENT.value,
+                Nudge.sent_at >= since,
+                MeetingRecord.series_id.is_not(None),
+            )
+            .group_by(Nudge.person_id, MeetingRecord.series_id, Nudge.kind)
+        )
+        rows = await self.session.execute(statement)
+        return {(pid, series, kind): last for pid, series, kind, last in rows}
+
+    async def count_by_kind_and_state(self) -> dict[tuple[str, str], int]:
+        """How many nudges per (kind, state)."""
+        statement = self._select_columns(
+            Nudge, Nudge.kind, Nudge.state, func.count(Nudge.id)
+        ).group_by(Nudge.kind, Nudge.state)
+        rows = await self.session.execute(statement)
+        return {(kind, state): int(n) for kind, state, n in rows}

@@ -1,0 +1,176 @@
+"""People of a tenant and their preferences."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import datetime
+
+import structlog
+from sqlalchemy import or_
+
+from service.domain.model import normalise_email
+from service.storage.models import Person
+from service.storage.repositories.base import Scoped, chunks, rowcount, utcnow
+from service.storage.rows import PersonIn, PersonRow
+
+log = structlog.get_logger(__name__)
+
+PAGE = 500
+
+
+def person_row(person: Person) -> PersonRow:
+    """The row type of a stored person."""
+    return PersonRow(
+        id=person.id,
+        email=person.email,
+        name=person.name,
+        timezone=person.timezone,
+        team=person.team,
+        opted_out=person.opted_out,
+        opted_out_kinds=tuple(person.opted_out_kinds),
+        snoozed_until=person.snoozed_until,
+        muted_contacts=tuple(person.muted_contacts),
+        unsubscribe_token=person.unsubscribe_token,
+        created_at=person.created_at,
+    )
+
+
+def _clean(people: Iterable[PersonIn], tenant_id: int) -> dict[str, PersonIn]:
+    unique: dict[str, PersonIn] = {}
+    for person in people:
+        email = normalise_email(person.email)
+        if email is None or "@" not in email:
+            log.warning("storage.person.skipped", tenant_id=tenant_id, reason="invalid email")
+            continue
+        unique[email] = person
+    return unique
+
+
+class PeopleRepository(Scoped):
+    """People of one tenant."""
+
+    async def upsert_many(self, people: Sequence[PersonIn]) -> dict[str, int]:
+        """Create or update people by email; returns email -> id.
+
+        Name, time zone and team follow the input. An import can opt someone out but never
+        undo their own opt-out; opted-out kinds are only set on creation.
+        """
+        unique = _clean(people, self.tenant_id)
+        ids: dict[str, int] = {}
+        now = utcnow()
+        for part in chunks(list(unique.items()), PAGE):
+            values = [
+                self._owned(
+                    {
+                        "email": email,
+                        "name": person.name,
+                        "timezone": person.timezone or "UTC",
+                        "team": person.team,
+                        "opted_out": person.opted_out,
+                        "opted_out_kinds": sorted(set(person.opted_out_kinds)),
+                        "muted_contacts": [],
+                        "unsubscribe_token": secrets.token_urlsafe(24),
+                        "created_at": now,
+                    }
+                )
+                for email, person in part
+            ]
+            insert = self._upsert(Person).values(values)
+            statement = insert.on_conflict_do_update(
+                index_elements=["tenant_id", "email"],
+                set_={
+                    "name": insert.excluded.name,
+                    "timezone": insert.excluded.timezone,
+                    "team": insert.excluded.team,
+                    "opted_out": or_(Person.opted_out, insert.excluded.opted_out),
+                },
+            ).returning(Person.email, Person.id)
+            for email, person_id in await self.session.execute(statement):
+                ids[email] = person_id
+        return ids
+
+    async def get(self, person_id: int) -> PersonRow | None:
+        """The person with `person_id` in this tenant, or None."""
+        person = await self.session.scalar(self._select(Person).where(Person.id == person_id))
+        return None if person is None else person_row(person)
+
+    async def by_email(self, email: str) -> PersonRow | None:
+        """The person with `email` (normalised), or None."""
+        address = normalise_email(email)
+        if address is None:
+            return None
+        person = await self.session.scalar(self._select(Person).where(Person.email == address))
+        return None if person is None else person_row(person)
+
+    async def ids_for(self, emails: Iterable[str]) -> dict[str, int]:
+        """Email -> id for those of `emails` that are people of this tenant."""
+        wanted = sorted({e for e in (normalise_email(x) for x in emails) if e is not None})
+        found: dict[str, int] = {}
+        for part in chunks(wanted, 5_000):
+            statement = self._select_columns(Person, Person.email, Person.id).where(
+                Person.email.in_(part)
+            )
+            for email, person_id in await self.session.execute(statement):
+                found[email] = person_id
+        return found
+
+    async def all_ids(self) -> dict[str, int]:
+        """Email -> id of every person of this tenant."""
+        statement = self._select_columns(Person, Person.email, Person.id)
+        return dict((await self.session.execute(statement)).all())
+
+    async def iter_all(self, page: int = PAGE) -> AsyncIterator[PersonRow]:
+        """Every person of this tenant by id, read in pages (keyset pagination)."""
+        after = 0
+        while True:
+            statement = (
+                self._select(Person).where(Person.id > after).order_by(Person.id).limit(page)
+            )
+            batch = [person_row(p) for p in await self.session.scalars(statement)]
+            for row in batch:
+                yield row
+            if len(batch) < page:
+                return
+            after = batch[-1].id
+
+    async def set_opted_out(
+        self, person_id: int, opted_out: bool, kinds: Sequence[str] | None = None
+    ) -> bool:
+        """Opt a person out (or back in) entirely; `kinds` replaces their opted-out kinds."""
+        values: dict[str, object] = {"opted_out": opted_out}
+        if kinds is not None:
+            values["opted_out_kinds"] = sorted(set(kinds))
+        statement = self._update(Person).where(Person.id == person_id).values(**values)
+        result = await self.session.execute(statement)
+        return rowcount(result) > 0
+
+    async def set_preferences(
+        self,
+        person_id: int,
+        *,
+        snoozed_until: datetime | None,
+        muted_contacts: Sequence[str],
+        opted_out_kinds: Sequence[str],
+    ) -> bool:
+        """Replace a person's snooze, muted contacts and opted-out kinds."""
+        muted = sorted({m for m in (normalise_email(x) for x in muted_contacts) if m})
+        statement = (
+            self._update(Person)
+            .where(Person.id == person_id)
+            .values(
+                snoozed_until=snoozed_until,
+                muted_contacts=muted,
+                opted_out_kinds=sorted(set(opted_out_kinds)),
+            )
+        )
+        result = await self.session.execute(statement)
+        return rowcount(result) > 0
+
+    async def by_unsubscribe_token(self, token: str) -> PersonRow | None:
+        """The person whose one-click unsubscribe token is `token`, or None."""
+        if not token:
+            return None
+        statement = self._select(Person).where(Person.unsubscribe_token == token)
+        person = await self.session.scalar(statement)
+        return None if person is None else person_row(person)

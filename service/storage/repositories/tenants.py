@@ -1,0 +1,68 @@
+"""Tenants: the one repository that is not scoped by a tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.storage.models import Tenant
+from service.storage.repositories.base import upsert, utcnow
+from service.storage.rows import TenantRow
+
+
+def _row(tenant: Tenant) -> TenantRow:
+    return TenantRow(
+        id=tenant.id,
+        slug=tenant.slug,
+        name=tenant.name,
+        internal_domains=tuple(tenant.internal_domains),
+        created_at=tenant.created_at,
+    )
+
+
+class TenantRepository:
+    """Create and find tenants (organisations)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_or_create(
+        self, slug: str, name: str, internal_domains: Sequence[str] = ()
+    ) -> TenantRow:
+        """The tenant with `slug`, created with `name` and `internal_domains` when missing."""
+        if not slug.strip():
+            raise ValueError("tenant slug must not be empty")
+        domains = sorted({domain.strip().lower() for domain in internal_domains if domain.strip()})
+        statement = (
+            upsert(self.session, Tenant)
+            .values(slug=slug, name=name, internal_domains=domains, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["slug"])
+        )
+        await self.session.execute(statement)
+        found = await self.by_slug(slug)
+        assert found is not None  # inserted or already there
+        return found
+
+    async def by_slug(self, slug: str) -> TenantRow | None:
+        """The tenant with `slug`, or None."""
+        tenant = await self.session.scalar(select(Tenant).where(Tenant.slug == slug))
+        return None if tenant is None else _row(tenant)
+
+    async def get(self, tenant_id: int) -> TenantRow | None:
+        """The tenant with `tenant_id`, or None."""
+        tenant = await self.session.get(Tenant, tenant_id)
+        return None if tenant is None else _row(tenant)
+
+    async def all(self) -> list[TenantRow]:
+        """Every tenant, by id."""
+        result = await self.session.scalars(select(Tenant).order_by(Tenant.id))
+        return [_row(tenant) for tenant in result]
+
+    async def set_internal_domains(self, tenant_id: int, domains: Sequence[str]) -> None:
+        """Replace the tenant's internal domains."""
+        tenant = await self.session.get(Tenant, tenant_id)
+        if tenant is None:
+            raise LookupError(f"tenant {tenant_id} not found")
+        tenant.internal_domains = sorted({d.strip().lower() for d in domains if d.strip()})

@@ -1,0 +1,171 @@
+"""Small typed rows the repositories return (never ORM objects, never dicts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRow:
+    """An organisation."""
+
+    id: int
+    slug: str
+    name: str
+    internal_domains: tuple[str, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PersonIn:
+    """A person to create or update (directory import, sample organisation, admin API)."""
+
+    email: str
+    name: str | None = None
+    timezone: str = "UTC"
+    team: str | None = None
+    opted_out: bool = False
+    opted_out_kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """A stored person with their preferences."""
+
+    id: int
+    email: str
+    name: str | None
+    timezone: str
+    team: str | None
+    opted_out: bool
+    opted_out_kinds: tuple[str, ...]
+    snoozed_until: datetime | None
+    muted_contacts: tuple[str, ...]
+    unsubscribe_token: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarRow:
+    """A calendar connection and its sync state (credentials stay encrypted)."""
+
+    id: int
+    person_id: int
+    provider: str
+    source: str
+    cursor: str | None
+    status: str
+    last_synced_at: datetime | None
+    last_error: str | None
+    credentials_encrypted: bytes | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipationRow:
+    """One party of a stored meeting."""
+
+    email: str
+    person_id: int | None
+    kind: str
+    response: str
+    organizer: bool
+    optional: bool
+    in_calendar: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRow:
+    """A stored meeting (derived fields only) with its participations."""
+
+    id: int
+    ical_uid: str
+    original_start: datetime
+    start: datetime
+    end: datetime
+    title: str
+    organizer_email: str | None
+    series_id: str | None
+    status: str
+    event_type: str
+    all_day: bool
+    transparent: bool
+    modality: str
+    provider: str | None
+    hybrid: bool
+    one_on_one: bool | None
+    is_meeting: bool
+    reasons: tuple[str, ...]
+    human_count: int | None
+    updated_at: datetime
+    participations: tuple[ParticipationRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PruneResult:
+    """What a full-sync prune changed: meetings that lost this person, and those now cancelled."""
+
+    dropped: tuple[int, ...] = ()
+    cancelled: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeRow:
+    """A stored nudge."""
+
+    id: int
+    meeting_id: int
+    person_id: int
+    kind: str
+    role: str
+    state: str
+    due_at: datetime
+    revision: int
+    variant: int
+    reason: str
+    batch_key: str | None
+    message_id: str | None
+    error: str | None
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRow:
+    """One saved policy version."""
+
+    id: int
+    group_key: str | None
+    version: int
+    body: dict[str, Any]
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One audit log entry."""
+
+    id: int
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    before: Any
+    after: Any
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """A weekly report's delivery record."""
+
+    id: int
+    person_id: int
+    week_start: date
+    state: str
+    message_id: str | None
+    created_at: datetime
