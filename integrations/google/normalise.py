@@ -144,22 +144,20 @@ def _attendees(
 ) -> tuple[Attendee, ...] | None:
     if _flag(payload, "attendeesOmitted"):
         return None  # the API left some out: who attends is unknown
-    if "attendees" not in payload:
-        # No guest list at all: the event is the calendar owner's alone.
-        return (
-            Attendee(
-                email=owner,
-                kind=AttendeeKind.PERSON,
-                response=Response.ACCEPTED,
-                organizer=organizer in (None, owner),
-                is_owner=True,
-            ),
+    found = [
+        attendee
+        for raw in _maps(payload, "attendees", MAX_ATTENDEES)
+        if (attendee := _attendee(raw, owner)) is not None
+    ]
+    if not any(attendee.is_owner for attendee in found):
+        # No guest list: the owner's own event. A list without `self`: the owner was invited
+        # through a group, and still attends.
+        alone = not found
+        response = Response.ACCEPTED if alone else Response.UNKNOWN
+        is_organizer = organizer == owner or (alone and organizer is None)
+        found.append(
+            Attendee(owner, None, AttendeeKind.PERSON, response, False, is_organizer, True)
         )
-    found = []
-    for raw in _maps(payload, "attendees", MAX_ATTENDEES):
-        attendee = _attendee(raw, owner)
-        if attendee is not None:
-            found.append(attendee)
     return tuple(found)
 
 

@@ -225,6 +225,12 @@ def _attendees(
         # Graph lists invitees only: the organizer attends their own meeting.
         found.insert(0, _organizer(address, name, address in owners))
         emails.add(address)
+    if not any(attendee.is_owner for attendee in found):
+        # In the owner's calendar but not listed: invited through a group, and still attends.
+        found.append(
+            Attendee(owner, None, AttendeeKind.PERSON, own or Response.UNKNOWN, is_owner=True)
+        )
+        emails.add(owner)
     names = {a.name.lower() for a in found if a.name}
     for room_name, room_address in places.rooms:
         known = room_address in emails if room_address else (room_name or "").lower() in names

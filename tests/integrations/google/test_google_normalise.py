@@ -316,3 +316,27 @@ def test_normalise_google_keeps_location_and_description() -> None:
     meeting = _meeting(_event(location=" 1 Main St ", description="<b>agenda</b>"))
     assert meeting.location == "1 Main St"
     assert meeting.description == "<b>agenda</b>"
+
+
+def test_normalise_google_owner_invited_through_group_is_added() -> None:
+    payload = _event(
+        organizer={"email": "boss@example.com"},
+        attendees=[
+            {"email": "boss@example.com", "organizer": True, "responseStatus": "accepted"},
+            {"email": "team@example.com", "responseStatus": "needsAction"},
+        ],
+    )
+    attendees = _meeting(payload).attendees
+    assert attendees is not None
+    assert [(a.email, a.is_owner, a.response) for a in attendees][-1] == (
+        OWNER,
+        True,
+        Response.UNKNOWN,
+    )
+    assert len(attendees) == 3
+
+
+def test_normalise_google_empty_attendee_list_is_owner_alone() -> None:
+    attendees = _meeting(_event(attendees=[])).attendees
+    assert attendees is not None
+    assert [(a.email, a.is_owner, a.organizer) for a in attendees] == [(OWNER, True, True)]

@@ -345,3 +345,17 @@ def test_normalise_graph_organizer_alias_is_owner() -> None:
         ("adele.vance@contoso.example", True),
         ("bob@contoso.example", False),
     ]
+
+
+def test_normalise_graph_owner_invited_through_group_is_added() -> None:
+    payload = _event(
+        attendees=[_attendee("team@contoso.example")],
+        responseStatus={"response": "accepted", "time": "2024-04-02T16:11:48Z"},
+    )
+    attendees = _meeting(payload).attendees
+    assert attendees is not None
+    assert [(a.email, a.is_owner, a.response) for a in attendees] == [
+        ("alex@contoso.example", False, Response.ACCEPTED),
+        ("team@contoso.example", False, Response.ACCEPTED),
+        (OWNER, True, Response.ACCEPTED),
+    ]
