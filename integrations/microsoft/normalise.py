@@ -282,6 +282,12 @@ def _description(payload: Mapping[str, object]) -> str | None:
     return _text(_map(payload, "body"), "content") or _text(payload, "bodyPreview")
 
 
+def _display_zone(payload: Mapping[str, object], default: ZoneInfo) -> str:
+    """The zone the event was made in (`originalStartTimeZone`), else the one its times use."""
+    start_zone = zone_for(_text(_map(payload, "start"), "timeZone"), default)
+    return zone_for(_text(payload, "originalStartTimeZone"), start_zone).key
+
+
 def _series(payload: Mapping[str, object], source_id: str | None) -> str | None:
     if _text(payload, "type") == "seriesMaster":
         return source_id
@@ -326,7 +332,7 @@ def _build(payload: Mapping[str, object], owner: str, zone: ZoneInfo) -> Meeting
         transparent=show_as == "free",
         all_day=all_day,
         series_id=_series(payload, source_id),
-        timezone=zone_for(_text(_map(payload, "start"), "timeZone"), zone).key,
+        timezone=_display_zone(payload, zone),
         online_provider_hint=_hint(payload),
     )
 

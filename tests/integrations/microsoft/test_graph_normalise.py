@@ -359,3 +359,11 @@ def test_normalise_graph_owner_invited_through_group_is_added() -> None:
         ("team@contoso.example", False, Response.ACCEPTED),
         (OWNER, True, Response.ACCEPTED),
     ]
+
+
+def test_normalise_graph_display_zone_from_original_start_time_zone() -> None:
+    assert _meeting(_event()).timezone == "Etc/UTC"  # Graph's "UTC", through the CLDR table
+    payload = _event(originalStartTimeZone="Tokyo Standard Time")
+    assert _meeting(payload).timezone == "Asia/Tokyo"
+    custom = _event(originalStartTimeZone="tzone://Microsoft/Custom")
+    assert _meeting(custom).timezone == "Etc/UTC"
