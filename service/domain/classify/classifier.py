@@ -116,23 +116,34 @@ def _join_links(meeting: Meeting, custom: Sequence[ProviderPattern]) -> list[_Li
     structured = _conference_link(meeting.conference, custom)
     if structured is not None:
         found.append(structured)
-    hinted = _solution_provider(meeting.online_provider_hint)
+    before = len(found)
+    unmatched: list[tuple[int, str]] = []
     for position, raw in enumerate(meeting.links[:MAX_URLS]):
         url = clean(raw.strip())
         match = match_url(url, custom)
         if match is not None:
             found.append(_Link(1, match[0] == "other", position, match[0], match[1], url))
-        elif hinted is not None and "://" in url:
-            found.append(_Link(1, False, position, hinted, PROVIDER_NAMES[hinted], url))
+        elif "://" in url:
+            unmatched.append((position, url))
+    hinted = _solution_provider(meeting.online_provider_hint)
+    if hinted is not None and unmatched and len(found) == before:
+        # The calendar says which service it is (Graph onlineMeetingProvider): trust its link.
+        position, url = unmatched[0]
+        found.append(_Link(1, False, position, hinted, PROVIDER_NAMES[hinted], url))
     _text_links(2, meeting.location, custom, found)
     _text_links(3, meeting.description, custom, found)
     return found
 
 
 def _video_reasons(links: list[_Link]) -> tuple[_Link, list[str]]:
-    best = min(links, key=lambda link: (link.rank, link.unknown, link.position))
+    if len(links) == 1:
+        best = links[0]
+    else:
+        best = min(links, key=lambda link: (link.rank, link.unknown, link.position))
     what = "video entry" if best.rank == 0 else "join link"
     reasons = [f"{best.name} {what} in the {_SOURCES[best.rank]}"]
+    if len(links) == 1:
+        return best, reasons
     others = sorted({(link.rank, link.name) for link in links if link.provider != best.provider})
     reasons.extend(f"also a {name} link in the {_SOURCES[rank]}" for rank, name in others[:3])
     return best, reasons

@@ -94,7 +94,7 @@ def _label(attendee: Attendee) -> str:
 
 def _kind(attendee: Attendee, email: str | None) -> AttendeeKind:
     kind = attendee.kind
-    if kind is AttendeeKind.PERSON and email and _domain_is_non_human(email.partition("@")[2]):
+    if kind is AttendeeKind.PERSON and email and email.endswith(_NON_HUMAN_DOMAINS):
         return AttendeeKind.RESOURCE if "resource." in email else AttendeeKind.GROUP
     if kind is AttendeeKind.UNKNOWN:
         if email and email.endswith("@resource.calendar.google.com"):
@@ -124,9 +124,13 @@ def read_people(meeting: Meeting) -> People | None:
     rooms: list[str] = []
     groups = declined = 0
     for attendee in meeting.attendees:
-        email = _email(attendee.email)
+        email = attendee.email
+        if not email or not email.islower() or email[:7] == "mailto:" or email != email.strip():
+            email = normalise_email(email)  # normalisers lower-case already: skip the common case
         listed.add(email)
-        kind = _kind(attendee, email)
+        kind = attendee.kind
+        if kind is not AttendeeKind.PERSON or (email and email.endswith(_NON_HUMAN_DOMAINS)):
+            kind = _kind(attendee, email)
         if kind is AttendeeKind.ROOM or kind is AttendeeKind.RESOURCE:
             if attendee.response is not Response.DECLINED:
                 rooms.append(_label(attendee))

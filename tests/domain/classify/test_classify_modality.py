@@ -238,3 +238,16 @@ def test_classify_reasons_capped_no_description() -> None:
     got = classify(meeting(location="Room " + "x" * 5000, description="secret " * 1000))
     assert all(len(reason) <= 120 for reason in got.reasons)
     assert not any("secret" in reason for reason in got.reasons)
+
+
+def test_classify_hint_does_not_override_recognised_link() -> None:
+    """With a recognised join link in the links field, the hint is not pinned on another URL."""
+    links = ("https://intranet.acme.example/agenda", TEAMS)
+    got = classify(meeting(links=links, online_provider_hint="teamsForBusiness"))
+    assert (got.provider, got.join_url) == ("teams", TEAMS)
+
+
+def test_classify_hint_alone_video() -> None:
+    """An online meeting flagged by the calendar, link not provisioned yet, is video."""
+    got = classify(meeting(online_provider_hint="teamsForBusiness"))
+    assert (got.modality, got.provider, got.join_url) == (Modality.VIDEO, "teams", None)
