@@ -282,6 +282,14 @@ def _description(payload: Mapping[str, object]) -> str | None:
     return _text(_map(payload, "body"), "content") or _text(payload, "bodyPreview")
 
 
+def _links(payload: Mapping[str, object]) -> list[str]:
+    """Join links outside the body: the deprecated `onlineMeetingUrl`, locations' `locationUri`."""
+    found = [_text(payload, "onlineMeetingUrl")]
+    places = _maps(payload, "locations", MAX_LOCATIONS) or [_map(payload, "location")]
+    found += [_text(place, "locationUri") for place in places]
+    return list(dict.fromkeys(url for url in found if url and url[:4].lower() == "http"))
+
+
 def _display_zone(payload: Mapping[str, object], default: ZoneInfo) -> str:
     """The zone the event was made in (`originalStartTimeZone`), else the one its times use."""
     start_zone = zone_for(_text(_map(payload, "start"), "timeZone"), default)
@@ -312,7 +320,7 @@ def _build(payload: Mapping[str, object], owner: str, zone: ZoneInfo) -> Meeting
         organizer = owner
     places = _places(payload)
     show_as = _text(payload, "showAs")
-    links = [url for url in (_text(payload, "onlineMeetingUrl"),) if url]
+    links = _links(payload)
     return Meeting(
         uid=uid,
         start=start,

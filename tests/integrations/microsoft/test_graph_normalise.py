@@ -367,3 +367,15 @@ def test_normalise_graph_display_zone_from_original_start_time_zone() -> None:
     assert _meeting(payload).timezone == "Asia/Tokyo"
     custom = _event(originalStartTimeZone="tzone://Microsoft/Custom")
     assert _meeting(custom).timezone == "Etc/UTC"
+
+
+def test_normalise_graph_location_uri_is_a_link() -> None:
+    payload = _event(
+        onlineMeetingUrl=TEAMS,
+        locations=[
+            {"displayName": "Zoom", "locationUri": "https://zoom.us/j/123"},
+            {"displayName": "HQ", "locationUri": "geo:47.6,-122.1"},
+            {"displayName": "Again", "locationUri": TEAMS},
+        ],
+    )
+    assert _meeting(payload).links == (TEAMS, "https://zoom.us/j/123")
