@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 
+from service.domain.classify.links import find_raw_urls
 from service.domain.classify.phone import is_phone_only
 from service.domain.classify.providers import PROVIDERS
 
@@ -72,7 +73,11 @@ def _words(text: str) -> list[str]:
 
 def virtual_kind(part: str) -> str | None:
     """'url', 'phone', 'service' or 'placeholder' when a location part is not a place, else None."""
-    if "://" in part or part.lower().startswith("www."):
+    if "://" in part:
+        # "Board Room 4 - https://zoom.us/j/1": judge what is left around the link.
+        rest = _without_urls(part)
+        return "url" if not _words(rest) else virtual_kind(rest)
+    if part.lower().startswith("www."):
         return "url"
     if is_phone_only(part) is not None:
         return "phone"
@@ -84,6 +89,19 @@ def virtual_kind(part: str) -> str | None:
     if all(w in _PLACEHOLDER or w in SERVICE_WORDS for w in words):
         return "placeholder"
     return None
+
+
+_EDGES = " -:|,()[]<>\u2013\u2014"  # what joins a link to its words, en and em dashes too
+
+
+def _without_urls(text: str) -> str:
+    pieces: list[str] = []
+    last = 0
+    for pos, raw in find_raw_urls(text):
+        pieces.append(text[last:pos])
+        last = pos + len(raw)
+    pieces.append(text[last:])
+    return " ".join(pieces).replace("://", " ").strip(_EDGES)
 
 
 def _parts(location: str) -> list[str]:

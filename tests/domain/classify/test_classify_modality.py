@@ -251,3 +251,18 @@ def test_classify_hint_alone_video() -> None:
     """An online meeting flagged by the calendar, link not provisioned yet, is video."""
     got = classify(meeting(online_provider_hint="teamsForBusiness"))
     assert (got.modality, got.provider, got.join_url) == (Modality.VIDEO, "teams", None)
+
+
+@pytest.mark.parametrize(
+    ("location", "hybrid"),
+    [
+        (f"Board Room 4 - {ZOOM}", True),
+        (f"Zoom meeting: {ZOOM}", False),
+        (f"<{ZOOM}>", False),
+        (f"{ZOOM} (Lisbon office, floor 2)", True),
+    ],
+)
+def test_classify_location_link_and_place_hybrid(location: str, hybrid: bool) -> None:
+    """A place written next to a link in one location part still counts as a place."""
+    got = classify(meeting(location=location))
+    assert (got.modality, got.provider, got.hybrid) == (Modality.VIDEO, "zoom", hybrid)
