@@ -211,6 +211,33 @@ def test_fuzz_graph_random_payload_never_raises(payload: dict[str, object]) -> N
     _check_json("graph", payload)
 
 
+SKELETONS: dict[str, dict[str, object]] = {
+    "google": {
+        "id": "fuzz",
+        "start": {"dateTime": "2024-04-16T10:00:00-07:00"},
+        "end": {"dateTime": "2024-04-16T11:00:00-07:00"},
+    },
+    "graph": {
+        "id": "fuzz",
+        "start": {"dateTime": "2024-04-16T17:00:00.0000000", "timeZone": "UTC"},
+        "end": {"dateTime": "2024-04-16T18:00:00.0000000", "timeZone": "UTC"},
+    },
+}
+
+
+@FUZZ
+@given(data=st.data(), fmt=st.sampled_from(["google", "graph"]))
+def test_fuzz_json_valid_times_random_fields_make_meetings(data: st.DataObject, fmt: str) -> None:
+    """Valid times and random everything else: people, conference and places paths all run."""
+    keys = GOOGLE_KEYS if fmt == "google" else GRAPH_KEYS
+    extra = data.draw(_payloads([k for k in keys if k not in ("start", "end", "@removed")]))
+    payload = {**extra, **SKELETONS[fmt]}
+    result = NORMALISERS[fmt](payload, OWNER, "UTC")
+    _check(result)
+    if not {"iCalUID", "iCalUId", "status", "originalStartTime"} & set(extra):
+        assert isinstance(result, Meeting), result
+
+
 @FUZZ
 @given(data=st.data(), fmt=st.sampled_from(["google", "graph"]))
 def test_fuzz_json_mutated_corpus_payload_never_raises(data: st.DataObject, fmt: str) -> None:
