@@ -174,12 +174,12 @@ def _phone_bridge(meeting: Meeting) -> str | None:
         return f"{number} in the location"
     if meeting.description:
         description = meeting.description[:MAX_TEXT]
-        number = tel_link(description)
-        if number:
-            return f"tel: link {number} in the description"
         dial = dial_in(_strip_html(description))
         if dial:
             return f"{dial[0]}{' PIN' if dial[1] else ''} in the description"
+        number = tel_link(description)
+        if number:
+            return f"tel: link {number} in the description"
     if location:
         dial = dial_in(location)
         if dial:
