@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from service.domain.classify.links import clean
+
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
 _HOST = re.compile(r"[a-z0-9.-]{1,253}\Z")
 
@@ -330,9 +332,9 @@ def _skype_self_hosted(host: str, url: str) -> tuple[str, str] | None:
 
 
 def provider_for_url(url: str) -> str | None:
-    """The provider key of a meeting join URL (built-in table only), or None."""
+    """The provider key of a meeting join URL (built-in table only, wrappers unwrapped), or None."""
     try:
-        found = match_url(url)
+        found = match_url(clean(url.strip()))
     except Exception:  # a lookup must never break a caller
         return None
     return found[0] if found else None

@@ -149,3 +149,13 @@ def test_create_provider_pattern_normalises_case() -> None:
     """Hosts and path prefixes compare case-insensitively."""
     pattern = ProviderPattern("Video.ACME.example.", "/Room/")
     assert (pattern.host, pattern.path_prefix) == ("video.acme.example", "/room/")
+
+
+def test_match_provider_url_wrapped_unwrapped() -> None:
+    """SafeLinks and Google redirects are unwrapped before matching."""
+    safelink = (
+        "https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fteams.microsoft.com"
+        "%2Fl%2Fmeetup-join%2F19%253ameeting_x&data=05&reserved=0"
+    )
+    assert provider_for_url(safelink) == "teams"
+    assert provider_for_url("https://www.google.com/url?q=https://zoom.us/j/1&sa=D") == "zoom"
