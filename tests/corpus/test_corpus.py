@@ -43,7 +43,7 @@ class Case:
     @property
     def name(self) -> str:
         """A stable, readable test id."""
-        rel = self.path.relative_to(CORPUS).as_posix()
+        rel = f"{self.path.parent.name}/{self.path.name}"
         return f"{rel}#{self.uid}" if self.uid else rel
 
 
@@ -60,13 +60,17 @@ def _check_expect(where: str, expect: object) -> Mapping[str, object]:
     return expect
 
 
+def _rel(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
 def _load_json(path: Path) -> Mapping[str, object]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise CorpusError(f"{path.relative_to(CORPUS)}: cannot read JSON: {exc}") from exc
+        raise CorpusError(f"{_rel(path)}: cannot read JSON: {exc}") from exc
     if not isinstance(data, Mapping):
-        raise CorpusError(f"{path.relative_to(CORPUS)}: top level must be an object")
+        raise CorpusError(f"{_rel(path)}: top level must be an object")
     return data
 
 
@@ -77,22 +81,22 @@ def _owner(where: str, data: Mapping[str, object]) -> str:
     return owner
 
 
-def collect_cases() -> list[Case]:
-    """Every labelled case in the corpus, in a stable order."""
+def collect_cases(root: Path = CORPUS) -> list[Case]:
+    """Every labelled case under `root`, in a stable order; a malformed file raises CorpusError."""
     cases: list[Case] = []
     for fmt in sorted(JSON_NORMALISERS):
-        for path in sorted((CORPUS / fmt).glob("*.json")):
+        for path in sorted((root / fmt).glob("*.json")):
             data = _load_json(path)
-            where = path.relative_to(CORPUS).as_posix()
+            where = _rel(path)
             if "payload" not in data:
                 raise CorpusError(f"{where}: missing 'payload'")
             expect = _check_expect(where, data.get("expect", {}))
             cases.append(Case(fmt, path, _owner(where, data), expect))
-    for path in sorted((CORPUS / "ics").glob("*.ics")):
+    for path in sorted((root / "ics").glob("*.ics")):
         sidecar = path.with_suffix(".expect.json")
-        where = sidecar.relative_to(CORPUS).as_posix()
+        where = _rel(sidecar)
         if not sidecar.exists():
-            raise CorpusError(f"{path.relative_to(CORPUS)}: missing sidecar {where}")
+            raise CorpusError(f"{_rel(path)}: missing sidecar {where}")
         data = _load_json(sidecar)
         events = data.get("events")
         if not isinstance(events, Mapping) or not events:
