@@ -72,7 +72,9 @@ class Settings(BaseSettings):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/London)") from exc
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like Europe/London)"
+            ) from exc
         return value
 
     @field_validator("database_url")
@@ -80,7 +82,13 @@ class Settings(BaseSettings):
     def _supported_database(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        allowed = ("sqlite+aiosqlite://", "postgresql+asyncpg://", "sqlite://", "postgresql://", "postgres://")
+        allowed = (
+            "sqlite+aiosqlite://",
+            "postgresql+asyncpg://",
+            "sqlite://",
+            "postgresql://",
+            "postgres://",
+        )
         if not value.startswith(allowed):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
@@ -150,7 +158,7 @@ def _variable_name(location: tuple[int | str, ...]) -> str:
 
 
 def get_settings(**overrides: object) -> Settings:
-    """Read the settings (environment, `.env`, then `overrides`); raise `SettingsError` naming the bad one."""
+    """Read the settings (environment, `.env`, `overrides`); `SettingsError` names a bad one."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]  # pydantic-settings takes loose kwargs
     except ValidationError as exc:

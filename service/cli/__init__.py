@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from service.config import Settings, SettingsError, get_settings
+from service.logs import configure_logging
 
 app = typer.Typer(
     name="rapport",
@@ -23,6 +24,12 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+
+
+@app.callback()
+def _setup() -> None:
+    """Logs go to stderr (warnings and errors) unless a command sends them elsewhere."""
+    configure_logging("warning", sys.stderr, json=False)
 
 
 def _settings(**overrides: object) -> Settings:
@@ -39,7 +46,9 @@ def _parse_now(value: str | None) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise typer.BadParameter(f"{value!r} is not an ISO 8601 date-time", param_hint="--now") from exc
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO 8601 date-time", param_hint="--now"
+        ) from exc
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -61,11 +70,16 @@ def demo(
     settings = _settings(**overrides)
     if data_dir is not None or settings.database_url is None:
         settings.database_url = None  # the demo always uses the SQLite file in its data dir
-    asyncio.run(run_demo(settings, _parse_now(now), console))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = settings.data_dir / "rapport.log"
+    with log_path.open("a", encoding="utf-8") as log_file:
+        configure_logging(settings.log_level, log_file)
+        asyncio.run(run_demo(settings, _parse_now(now), console))
+    console.print(f"log:              {log_path.resolve()}")
 
 
-@app.command()
-def classify(
+@app.command("classify")
+def classify_command(
     files: Annotated[list[Path], typer.Argument(help=".ics files, Google or Graph event JSON.")],
     format_: Annotated[
         str | None,
@@ -110,7 +124,7 @@ def serve() -> None:
 @app.command()
 def worker() -> None:
     """Run the arq workers (not yet: arrives with the workers issue)."""
-    console.print("rapport worker: not yet available in this version (the workers are a later issue).")
+    console.print("rapport worker: not yet available in this version (a later issue).")
     raise typer.Exit(1)
 
 

@@ -1,4 +1,4 @@
-"""The pure domain: meetings, classification, policies, nudge rules, relationships, the connector port.
+"""The pure domain: meetings, classification, policies, nudges, relationships, connector port.
 
 Nothing here does I/O or imports anything of ours outside `service.domain`.
 """

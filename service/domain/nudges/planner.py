@@ -137,7 +137,10 @@ def _apply_caps(
     dropped: list[tuple[Candidate, str]] = []
     per_day: Counter[date] = Counter()
     series: defaultdict[tuple[str, NudgeKind], list[date]] = defaultdict(list)
-    meetings: set[int] = set()
+    # A meeting this person was already nudged about is taken: re-planning after a send must
+    # not hand its slot to a lower-priority kind.
+    who = items[0].candidate.person if items else None
+    meetings: set[int] = {key for key, person, _kind in history.sent if person == who}
     for item in items:
         candidate, day = item.candidate, item.slot.local_date
         sent_today = history.sent_per_person_day.get((candidate.person, day), 0) + per_day[day]

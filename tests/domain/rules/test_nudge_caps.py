@@ -148,3 +148,20 @@ def test_plan_suppressed_by_cap_does_not_use_up_the_series() -> None:
 def kinds_of(result: PlanResult) -> set[NudgeKind]:
     """The kinds planned in a result."""
     return {p.kind for p in result.plans}
+
+
+def test_plan_after_send_keeps_one_nudge_per_meeting() -> None:
+    # The organiser of a recurring team call gets social_minute (it outranks camera_on). Once
+    # that is sent, planning again must not hand the freed slot to camera_on: still one per meeting.
+    tz = "Europe/London"
+    team_call = meeting(at(2026, 11, 24, 10, 0, tz), _group(), key=7, series_id="series-7")
+    first = run([team_call], people=prefs_for([ORG], tz))
+    assert [p.kind for p in plans_for(first, ORG)] == [NudgeKind.SOCIAL_MINUTE]
+    sent = first.plans[0]
+    history = NudgeHistory(
+        sent_per_person_day={(ORG, local(sent.due_at, tz).date()): 1},
+        last_sent_by_series={(ORG, "series-7", sent.kind.value): sent.due_at},
+        sent=frozenset({(7, ORG, sent.kind.value)}),
+    )
+    again = run([team_call], people=prefs_for([ORG], tz), history=history)
+    assert plans_for(again, ORG) == []

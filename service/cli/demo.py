@@ -1,0 +1,220 @@
+"""`rapport demo`: the whole path on the embedded default, in one process, in seconds.
+
+Sample organisation -> iCalendar connector (file feeds) -> classify -> SQLite -> plan nudges ->
+deliver the coming working day's nudges to a Maildir outbox -> weekly reports -> summary table.
+Running it twice with the same `--now` changes nothing: every step is an idempotent upsert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from integrations.ics import FetchPolicy, IcsConnector
+from service.config import Settings
+from service.delivery import DeliveryOutcome, deliver_due
+from service.domain.policy import Policy
+from service.domain.port import CalendarRef, SyncWindow
+from service.email import EmailRenderer, MaildirOutbox
+from service.ingest import sync_calendar
+from service.mailing import MailConfig
+from service.planning import PlanningOutcome, plan_upcoming, tenant_policy
+from service.reports_delivery import ReportOutcome, send_weekly_reports
+from service.sample import SampleOrganisation, load_sample
+from service.storage import (
+    CalendarRepository,
+    Database,
+    PeopleRepository,
+    PersonIn,
+    TenantRepository,
+    migrate,
+)
+from service.storage.repositories.insights import InsightRepository, MeetingStats
+
+FUTURE = timedelta(days=15)
+WORKDAY_END = time(17, 0)
+
+
+@dataclass(slots=True)
+class DemoResult:
+    """What the demo did, for the summary table and the tests."""
+
+    data_dir: Path
+    coming_day: str
+    meetings_synced: int = 0
+    events_skipped: int = 0
+    planning: PlanningOutcome | None = None
+    delivery: DeliveryOutcome | None = None
+    reports: ReportOutcome | None = None
+    stats: MeetingStats | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def coming_working_day(now: datetime, timezone: str) -> datetime:
+    """Start of the working day the demo shows: today before 17:00 on a weekday, else the next."""
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    day = local.date()
+    if local.weekday() >= 5 or local.time() >= WORKDAY_END:
+        day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(0), zone)
+
+
+async def _load_organisation(
+    db: Database, sample: SampleOrganisation, feeds: dict[str, Path]
+) -> tuple[int, dict[str, int], dict[str, int]]:
+    async with db.session() as session:
+        tenant = await TenantRepository(session).get_or_create(
+            sample.tenant_slug, sample.tenant_name, sample.internal_domains
+        )
+        people = PeopleRepository(session, tenant.id)
+        ids = await people.upsert_many(
+            [
+                PersonIn(
+                    email=p.email, name=p.name, timezone=p.timezone, team=p.team,
+                    opted_out=p.opted_out, opted_out_kinds=p.opted_out_kinds,
+                )
+                for p in sample.people
+            ]
+        )  # fmt: skip
+        calendars = CalendarRepository(session, tenant.id)
+        connections = {
+            email: await calendars.ensure(ids[email], "ics", str(path))
+            for email, path in feeds.items()
+        }
+        await session.commit()
+    return tenant.id, ids, connections
+
+
+async def run_demo(settings: Settings, now: datetime, console: Console) -> DemoResult:
+    """Run the demo end to end and print the summary; returns what it did."""
+    data_dir = settings.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.effective_database_url
+    day_start = coming_working_day(now, settings.default_timezone)
+    result = DemoResult(data_dir=data_dir, coming_day=day_start.date().isoformat())
+    console.print(f"[bold]Rapport demo[/bold] — now {now.isoformat(timespec='minutes')}, "
+                  f"showing {day_start:%A %d %B %Y}; data in {data_dir}")  # fmt: skip
+
+    console.print("• applying database migrations")
+    await migrate(url)
+    sample = load_sample(now)
+    feeds = sample.write_feeds(data_dir / "feeds")
+    db = Database.connect(url)
+    try:
+        tenant_id, people_ids, connections = await _load_organisation(db, sample, feeds)
+        policy = await tenant_policy(db, tenant_id)
+        await _sync_all(db, tenant_id, sample, feeds, connections, people_ids, now, policy,
+                        settings, console, result)  # fmt: skip
+        until = _day_end_everywhere(day_start, sample)
+        console.print("• planning nudges")
+        result.planning = await plan_upcoming(db, tenant_id, now, until)
+        mail = MailConfig(
+            sender=settings.mail_from,
+            message_id_domain=settings.message_id_domain,
+            base_url=settings.base_url,
+        )
+        renderer = EmailRenderer()
+        outbox = MaildirOutbox(settings.outbox_dir.resolve())
+        console.print(f"• delivering the nudges due by {until.isoformat(timespec='minutes')}")
+        result.delivery = await deliver_due(db, tenant_id, until, outbox, renderer, mail)
+        console.print("• writing weekly reports")
+        result.reports = await send_weekly_reports(
+            db, tenant_id, now, policy, outbox, renderer, mail, settings.reports_dir.resolve()
+        )
+        async with db.session() as session:
+            result.stats = await InsightRepository(session, tenant_id).meeting_stats()
+    finally:
+        await db.dispose()
+    _print_summary(console, result, settings)
+    return result
+
+
+def _day_end_everywhere(day_start: datetime, sample: SampleOrganisation) -> datetime:
+    """The end of the coming working day in the westernmost time zone of the organisation."""
+    day = day_start.date() + timedelta(days=1)
+    zones = {p.timezone for p in sample.people}
+    return max(datetime.combine(day, time(0), ZoneInfo(z)) for z in zones).astimezone(
+        ZoneInfo("UTC")
+    )
+
+
+async def _sync_all(
+    db: Database,
+    tenant_id: int,
+    sample: SampleOrganisation,
+    feeds: dict[str, Path],
+    connections: dict[str, int],
+    people_ids: dict[str, int],
+    now: datetime,
+    policy: Policy,
+    settings: Settings,
+    console: Console,
+    result: DemoResult,
+) -> None:
+    connector = IcsConnector(FetchPolicy(allow_files=True))
+    window = SyncWindow(now - timedelta(days=policy.relationships.lookback_days), now + FUTURE)
+    with Progress(
+        TextColumn("• syncing calendars"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.description}"), console=console, transient=False,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("", total=len(feeds))
+        for person in sample.people:
+            progress.update(task, description=person.email)
+            calendar = CalendarRef(
+                owner=person.email,
+                source=str(feeds[person.email]),
+                default_timezone=person.timezone,
+            )
+            outcome = await sync_calendar(
+                db, tenant_id, connections[person.email], calendar, connector, window,
+                people_ids, now,
+            )  # fmt: skip
+            result.meetings_synced += outcome.meetings
+            result.events_skipped += outcome.skipped
+            if outcome.error:
+                result.errors.append(f"{person.email}: {outcome.error}")
+            progress.advance(task)
+        progress.update(task, description="done")
+
+
+def _print_summary(console: Console, result: DemoResult, settings: Settings) -> None:
+    stats = result.stats
+    table = Table(title=f"Rapport demo — coming working day {result.coming_day}", show_lines=False)
+    table.add_column("what")
+    table.add_column("", justify="right")
+    if stats is not None:
+        table.add_row("[bold]meetings stored[/bold]", str(stats.meetings))
+        for modality, count in sorted(stats.by_modality.items()):
+            table.add_row(f"  {modality.replace('_', ' ')}", str(count))
+        table.add_row("  one-on-ones", str(stats.one_on_ones))
+        table.add_row("  not meetings (OOO, focus, holds, all-day)", str(stats.not_meetings))
+    if result.planning is not None:
+        table.add_row("[bold]nudges planned in this run[/bold]", str(result.planning.planned))
+        table.add_row("  held back (hours, caps, opt-outs…)", str(result.planning.suppressed))
+    if result.delivery is not None:
+        table.add_row(
+            "[bold]nudges delivered[/bold] (all runs)",
+            str(sum(result.delivery.sent_by_kind.values())),
+        )
+        for kind, count in sorted(result.delivery.sent_by_kind.items()):
+            table.add_row(f"  {kind.replace('_', ' ')}", str(count))
+        table.add_row("  new in this run", str(result.delivery.sent))
+    if result.reports is not None:
+        table.add_row("[bold]lapsed relationships found[/bold]", str(result.reports.lapsed))
+        table.add_row("weekly reports", str(result.reports.people))
+    table.add_row("events skipped (unreadable)", str(result.events_skipped))
+    console.print(table)
+    console.print(f"outbox (Maildir): {settings.outbox_dir.resolve()}")
+    console.print(f"reports (HTML):   {settings.reports_dir.resolve()}")
+    console.print(f"database:         {settings.effective_database_url}")
+    for error in result.errors:
+        console.print(f"[yellow]warning:[/yellow] {error}")

@@ -1,0 +1,247 @@
+"""Delivery: send the nudges that are due, exactly once each, and record the outcome.
+
+Each nudge is claimed (planned -> sending) in its own transaction before it is sent, so two
+senders never both send it; a deterministic Message-ID lets a retried delivery be recognised.
+SMTP 4xx hands the nudge back for a later try (up to `MAX_ATTEMPTS`); 5xx fails it for good.
+Nudges that share a `batch_key` (daily briefing mode) go out as one email.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import cast
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from service.domain.model import Response
+from service.email import (
+    DailyBriefing,
+    DeliveryConfigError,
+    EmailRenderer,
+    Mailer,
+    NudgeEmail,
+    PermanentDeliveryError,
+    RenderedEmail,
+    TransientDeliveryError,
+    build_message,
+    message_id_for,
+)
+from service.email.context import NudgeKind as EmailKind
+from service.email.context import Role as EmailRole
+from service.mailing import MailConfig, person_links
+from service.storage import (
+    Database,
+    MeetingRepository,
+    MeetingRow,
+    NudgeRepository,
+    NudgeRow,
+    PeopleRepository,
+    PersonRow,
+    PolicyRepository,
+)
+from service.storage.repositories.insights import InsightRepository
+
+log = structlog.get_logger(__name__)
+
+MAX_ATTEMPTS = 3
+RETRY_AFTER = timedelta(minutes=5)
+BATCH = 100
+
+
+@dataclass(slots=True)
+class DeliveryOutcome:
+    """What a delivery run did; `sent_by_kind` counts every nudge sent so far (all runs)."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    emails: int = 0
+    sent_by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def _contact(meeting: MeetingRow, person: PersonRow) -> str | None:
+    """For a one-on-one: the other human's address."""
+    others = [
+        p.email
+        for p in meeting.participations
+        if p.email != person.email and p.kind == "person" and p.response != Response.DECLINED
+    ]
+    return others[0] if others else None
+
+
+class _Sender:
+    """One delivery run's shared state: people, renderer, mailer, outcome."""
+
+    def __init__(
+        self,
+        db: Database,
+        tenant_id: int,
+        mailer: Mailer,
+        renderer: EmailRenderer,
+        mail: MailConfig,
+        people: Mapping[int, PersonRow],
+        daily_cap: int,
+    ) -> None:
+        self.db, self.tenant_id, self.mailer, self.renderer = db, tenant_id, mailer, renderer
+        self.mail, self.people, self.daily_cap = mail, people, daily_cap
+        self.by_email = {p.email: p for p in people.values()}
+        self.outcome = DeliveryOutcome()
+
+    async def context(self, nudge: NudgeRow, meeting: MeetingRow) -> NudgeEmail:
+        person = self.people[nudge.person_id]
+        links = person_links(self.mail.base_url, person.unsubscribe_token)
+        contact_name: str | None = None
+        last_met: datetime | None = None
+        if nudge.kind == "one_on_one" and (contact := _contact(meeting, person)) is not None:
+            known = self.by_email.get(contact)
+            contact_name = (known.name if known else None) or contact
+            async with self.db.session() as session:
+                last_met = await InsightRepository(session, self.tenant_id).last_met(
+                    person.email, contact, meeting.start
+                )
+        return NudgeEmail(
+            nudge_id=nudge.id,
+            revision=nudge.revision,
+            kind=cast("EmailKind", nudge.kind),  # checked by NudgeEmail itself
+            variant=nudge.variant,
+            role=cast("EmailRole", nudge.role),
+            recipient_email=person.email,
+            recipient_name=person.name,
+            meeting_title=meeting.title,
+            meeting_start=meeting.start,
+            timezone=person.timezone,
+            modality=meeting.modality,
+            provider=meeting.provider,
+            human_count=meeting.human_count or 0,
+            contact_name=contact_name,
+            last_met=last_met,
+            reason=nudge.reason,
+            preferences_url=links.preferences_url,
+            unsubscribe_url=links.unsubscribe_url,
+            daily_cap=self.daily_cap,
+        )
+
+    async def claim(self, nudge_ids: Sequence[int]) -> list[int]:
+        won: list[int] = []
+        async with self.db.session() as session:
+            repo = NudgeRepository(session, self.tenant_id)
+            for nudge_id in nudge_ids:
+                if await repo.claim(nudge_id):
+                    won.append(nudge_id)
+            await session.commit()
+        return won
+
+    async def deliver(self, nudges: Sequence[NudgeRow], meetings: Mapping[int, MeetingRow]) -> None:
+        """Send one email for these nudges (one, or a briefing) and record the outcome."""
+        first = nudges[0]
+        person = self.people[first.person_id]
+        links = person_links(self.mail.base_url, person.unsubscribe_token)
+        items = [await self.context(n, meetings[n.meeting_id]) for n in nudges]
+        rendered: RenderedEmail
+        if first.batch_key is None:
+            rendered = self.renderer.render_nudge(items[0])
+            message_id = message_id_for(
+                "nudge", first.id, first.revision, self.mail.message_id_domain
+            )
+        else:
+            briefing = DailyBriefing(
+                briefing_id=first.id, revision=first.revision, recipient_email=person.email,
+                recipient_name=person.name, timezone=person.timezone,
+                date=first.due_at.astimezone(ZoneInfo(person.timezone)).date(), items=tuple(items),
+                reason="you chose one daily briefing instead of separate notes",
+                preferences_url=links.preferences_url, unsubscribe_url=links.unsubscribe_url,
+                daily_cap=self.daily_cap,
+            )  # fmt: skip
+            rendered = self.renderer.render_briefing(briefing)
+            message_id = message_id_for(
+                "briefing", first.id, first.revision, self.mail.message_id_domain
+            )
+        sent_at = max(datetime.now(UTC), first.due_at)
+        message = build_message(
+            rendered, sender=self.mail.sender, recipient=person.email, message_id=message_id,
+            unsubscribe_url=links.unsubscribe_url, preferences_url=links.preferences_url,
+            date=sent_at,
+        )  # fmt: skip
+        try:
+            await self.mailer.send(message)
+        except TransientDeliveryError as exc:
+            await self._settle(nudges, error=str(exc), transient=True)
+            return
+        except (PermanentDeliveryError, DeliveryConfigError) as exc:
+            await self._settle(nudges, error=str(exc), transient=False)
+            return
+        async with self.db.session() as session:
+            repo = NudgeRepository(session, self.tenant_id)
+            for nudge in nudges:
+                await repo.mark_sent(nudge.id, message_id, sent_at)
+            await session.commit()
+        self.outcome.sent += len(nudges)
+        self.outcome.emails += 1
+        log.info("delivery.sent", nudge_ids=[n.id for n in nudges], message_id=message_id)
+
+    async def _settle(self, nudges: Sequence[NudgeRow], *, error: str, transient: bool) -> None:
+        async with self.db.session() as session:
+            repo = NudgeRepository(session, self.tenant_id)
+            for nudge in nudges:
+                if transient and nudge.attempts + 1 < MAX_ATTEMPTS:
+                    await repo.release(nudge.id, datetime.now(UTC) + RETRY_AFTER)
+                    self.outcome.retried += 1
+                else:
+                    await repo.mark_failed(nudge.id, error)
+                    self.outcome.failed += 1
+            await session.commit()
+        log.warning(
+            "delivery.failed", nudge_ids=[n.id for n in nudges], transient=transient, error=error
+        )
+
+
+async def deliver_due(
+    db: Database,
+    tenant_id: int,
+    until: datetime,
+    mailer: Mailer,
+    renderer: EmailRenderer,
+    mail: MailConfig,
+) -> DeliveryOutcome:
+    """Send every planned nudge due at or before `until`; each nudge is tried once per run."""
+    async with db.session() as session:
+        people = {p.id: p async for p in PeopleRepository(session, tenant_id).iter_all()}
+        policy_row = await PolicyRepository(session, tenant_id).current(None)
+    cap = int(policy_row.body.get("max_per_person_per_day", 3)) if policy_row else 3
+    sender = _Sender(db, tenant_id, mailer, renderer, mail, people, max(cap, 1))
+    tried: set[int] = set()
+    while True:
+        async with db.session() as session:
+            due = [
+                n
+                for n in await NudgeRepository(session, tenant_id).due(until, BATCH)
+                if n.id not in tried
+            ]
+            meetings = {
+                m.id: m
+                for m in await MeetingRepository(session, tenant_id).get_many(
+                    {n.meeting_id for n in due}
+                )
+            }
+        if not due:
+            break
+        tried.update(n.id for n in due)
+        won = set(await sender.claim([n.id for n in due]))
+        groups: defaultdict[tuple[int, str], list[NudgeRow]] = defaultdict(list)
+        for nudge in due:
+            if nudge.id in won and nudge.person_id in people and nudge.meeting_id in meetings:
+                groups[(nudge.person_id, nudge.batch_key or f"nudge:{nudge.id}")].append(nudge)
+        for group in groups.values():
+            await sender.deliver(group, meetings)
+    async with db.session() as session:
+        counts = await NudgeRepository(session, tenant_id).count_by_kind_and_state()
+    totals: Counter[str] = Counter()
+    for (kind, state), n in counts.items():
+        if state == "sent":
+            totals[kind] += n
+    sender.outcome.sent_by_kind = dict(totals)
+    return sender.outcome

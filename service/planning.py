@@ -1,0 +1,196 @@
+"""Planning: turn stored upcoming meetings into nudge rows with the tenant's policies.
+
+Re-planning is idempotent: plans are upserted on (meeting, person, kind), nudges whose reason no
+longer holds (a meeting moved, was cancelled, someone declined) are cancelled.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.domain.model import AttendeeKind, Classification, EventStatus, Modality, Response
+from service.domain.nudges import (
+    NudgeHistory,
+    NudgePlan,
+    Participant,
+    PersonPrefs,
+    ScheduledMeeting,
+    plan_nudges,
+)
+from service.domain.policy import Policy, merge_policy, validate_policy
+from service.storage import (
+    Database,
+    MeetingRepository,
+    MeetingRow,
+    NudgeRepository,
+    PeopleRepository,
+    PersonRow,
+    PolicyRepository,
+    TenantRepository,
+)
+
+DAY = timedelta(days=1)
+
+
+@dataclass(slots=True)
+class PlanningOutcome:
+    """What a planning run did."""
+
+    meetings: int = 0
+    planned: int = 0
+    changed: int = 0
+    suppressed: int = 0
+    cancelled: int = 0
+    suppressed_reasons: dict[str, int] = field(default_factory=dict)
+
+
+def _enum(kind: type[AttendeeKind] | type[Response], value: str, default: str) -> str:
+    return value if value in kind._value2member_map_ else default
+
+
+def scheduled_meeting(row: MeetingRow, internal_domains: Iterable[str]) -> ScheduledMeeting:
+    """The planner's view of a stored meeting (participants typed, internal marked)."""
+    domains = tuple(d.lower() for d in internal_domains)
+    participants = tuple(
+        Participant(
+            email=p.email,
+            kind=AttendeeKind(_enum(AttendeeKind, p.kind, AttendeeKind.UNKNOWN)),
+            response=Response(_enum(Response, p.response, Response.UNKNOWN)),
+            organizer=p.organizer,
+            optional=p.optional,
+            internal=p.person_id is not None or p.email.rsplit("@", 1)[-1].lower() in domains,
+        )
+        for p in row.participations
+    )
+    classification = Classification(
+        modality=Modality(row.modality)
+        if row.modality in Modality._value2member_map_
+        else Modality.UNKNOWN,
+        provider=row.provider,
+        hybrid=row.hybrid,
+        one_on_one=row.one_on_one,
+        is_meeting=row.is_meeting,
+        reasons=row.reasons,
+    )
+    return ScheduledMeeting(
+        key=row.id,
+        uid=row.ical_uid,
+        series_id=row.series_id,
+        title=row.title,
+        start=row.start,
+        end=row.end,
+        status=EventStatus(row.status)
+        if row.status in EventStatus._value2member_map_
+        else EventStatus.CONFIRMED,
+        classification=classification,
+        participants=participants,
+    )
+
+
+def person_prefs(person: PersonRow) -> PersonPrefs:
+    """The planner's view of a person's preferences."""
+    return PersonPrefs(
+        email=person.email,
+        timezone=person.timezone,
+        opted_out=person.opted_out,
+        opted_out_kinds=frozenset(person.opted_out_kinds),
+        snoozed_until=person.snoozed_until,
+        muted_contacts=frozenset(person.muted_contacts),
+    )
+
+
+async def tenant_policy(db: Database, tenant_id: int) -> Policy:
+    """The tenant's default policy (the design's defaults until an admin saves one)."""
+    async with db.session() as session:
+        row = await PolicyRepository(session, tenant_id).current(None)
+    return Policy() if row is None else validate_policy(row.body)
+
+
+async def _group_policies(
+    session: AsyncSession, tenant_id: int
+) -> tuple[Policy, dict[str, Policy]]:
+    policies = PolicyRepository(session, tenant_id)
+    default_row = await policies.current(None)
+    default_body = {} if default_row is None else default_row.body
+    default = validate_policy(default_body)
+    groups: dict[str, Policy] = {}
+    for group in await policies.groups():
+        override = await policies.current(group)
+        if override is not None:
+            groups[group] = merge_policy(default_body, override.body)
+    return default, groups
+
+
+async def _history(
+    session: AsyncSession,
+    tenant_id: int,
+    people: Mapping[int, PersonRow],
+    meeting_ids: list[int],
+    now: datetime,
+    longest_series_cap: int,
+) -> NudgeHistory:
+    nudges = NudgeRepository(session, tenant_id)
+    zones = {pid: person.timezone for pid, person in people.items()}
+    per_day = await nudges.sent_counts_by_person_day(now - 2 * DAY, zones)
+    by_series = await nudges.last_sent_by_series(now - longest_series_cap * DAY)
+    sent = await nudges.sent_keys(meeting_ids)
+    email = {pid: person.email for pid, person in people.items()}
+    return NudgeHistory(
+        sent_per_person_day={
+            (email[pid], day): n for (pid, day), n in per_day.items() if pid in email
+        },
+        last_sent_by_series={
+            (email[pid], series, kind): at
+            for (pid, series, kind), at in by_series.items()
+            if pid in email
+        },
+        sent=frozenset((mid, email[pid], kind) for mid, pid, kind in sent if pid in email),
+    )
+
+
+async def plan_upcoming(
+    db: Database, tenant_id: int, now: datetime, until: datetime
+) -> PlanningOutcome:
+    """Plan (or re-plan) nudges for the tenant's meetings starting in [now, until); commit once."""
+    outcome = PlanningOutcome()
+    async with db.session() as session:
+        tenant = await TenantRepository(session).get(tenant_id)
+        if tenant is None:
+            raise LookupError(f"tenant {tenant_id} not found")
+        people = {p.id: p async for p in PeopleRepository(session, tenant_id).iter_all()}
+        default, groups = await _group_policies(session, tenant_id)
+        rows = [r async for r in MeetingRepository(session, tenant_id).iter_upcoming(now, until)]
+        meetings = [scheduled_meeting(row, tenant.internal_domains) for row in rows]
+        outcome.meetings = len(meetings)
+        longest = max(
+            k.series_cap_days for p in (default, *groups.values()) for k in p.kinds.values()
+        )
+        history = await _history(session, tenant_id, people, [r.id for r in rows], now, longest)
+
+        by_group: defaultdict[str | None, dict[str, PersonPrefs]] = defaultdict(dict)
+        for person in people.values():
+            group = person.team if person.team in groups else None
+            by_group[group][person.email] = person_prefs(person)
+        plans: list[NudgePlan] = []
+        for group, prefs in by_group.items():
+            policy = default if group is None else groups[group]
+            result = plan_nudges(meetings, prefs, policy, history, now)
+            plans.extend(result.plans)
+            for held in result.suppressed:
+                outcome.suppressed_reasons[held.reason] = (
+                    outcome.suppressed_reasons.get(held.reason, 0) + 1
+                )
+            outcome.suppressed += len(result.suppressed)
+        nudges = NudgeRepository(session, tenant_id)
+        outcome.changed = len(await nudges.plan_many(plans))
+        outcome.planned = len(plans)
+        ids = {person.email: pid for pid, person in people.items()}
+        keep = {(p.meeting_key, ids[p.person], p.kind.value) for p in plans if p.person in ids}
+        outcome.cancelled = len(await nudges.cancel_stale([r.id for r in rows], keep))
+        await session.commit()
+    return outcome
