@@ -30,6 +30,11 @@ def _upgrade(connection: Connection, config: Config, revision: str) -> None:
     command.upgrade(config, revision)
 
 
+def _downgrade(connection: Connection, config: Config, revision: str) -> None:
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
 def _check(connection: Connection, config: Config) -> None:
     config.attributes["connection"] = connection
     command.check(config)
@@ -41,6 +46,16 @@ async def migrate(url: str, revision: str = "head") -> None:
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade, alembic_config(url), revision)
+    finally:
+        await engine.dispose()
+
+
+async def downgrade(url: str, revision: str = "base") -> None:
+    """Downgrade the database at `url` to `revision` (default: empty)."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_downgrade, alembic_config(url), revision)
     finally:
         await engine.dispose()
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Delete, Select, Update, delete, select, update
+from sqlalchemy import Delete, Select, Table, Update, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,11 +43,20 @@ def rowcount(result: Result[Any]) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
 
 
+def table(model: type[Base]) -> Table:
+    """The Core table of a mapped class."""
+    return cast(Table, model.__table__)
+
+
 def upsert(session: AsyncSession, model: type[Base]) -> Any:
-    """The dialect's INSERT (it has ON CONFLICT) for `model`'s table."""
+    """The dialect's Core INSERT (it has ON CONFLICT) for `model`'s table.
+
+    Core, not ORM: executed with a list of rows it is compiled once and sent in multi-row
+    batches by SQLAlchemy's "insertmanyvalues" (page size and parameter cap handled there).
+    """
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
+        return postgresql.insert(table(model))
+    return sqlite.insert(table(model))
 
 
 class Scoped:

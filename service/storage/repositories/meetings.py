@@ -17,13 +17,16 @@ from service.storage.repositories.base import (
     Scoped,
     chunks,
     rowcount,
-    rows_per_statement,
+    table,
     utcnow,
 )
 from service.storage.repositories.participants import Party, parties
 from service.storage.rows import MeetingRow, ParticipationRow, PruneResult
 
 Key = tuple[str, datetime]
+MEETINGS = table(MeetingRecord)
+PARTICIPATIONS = table(Participation)
+_MEETING_KEY = ("tenant_id", "ical_uid", "original_start")
 CANCELLED = EventStatus.CANCELLED.value
 ID_CHUNK = 5_000
 
@@ -123,23 +126,16 @@ class MeetingRepository(Scoped):
         self, part: Sequence[tuple[Meeting, Classification]], now: datetime
     ) -> dict[Key, int]:
         values = [self._owned(_meeting_values(m, c, now)) for m, c in part]
-        insert = self._upsert(MeetingRecord).values(values)
-        excluded = insert.excluded
-        updated = {
-            name: excluded[name]
-            for name in values[0]
-            if name not in ("tenant_id", "ical_uid", "original_start")
-        }
+        insert = self._upsert(MeetingRecord)
+        new = insert.excluded
+        updated = {name: new[name] for name in values[0] if name not in _MEETING_KEY}
         # A copy without attendees (a bare feed) must not erase what another copy told us.
-        updated["organizer_email"] = func.coalesce(
-            excluded.organizer_email, MeetingRecord.organizer_email
-        )
-        updated["human_count"] = func.coalesce(excluded.human_count, MeetingRecord.human_count)
-        updated["one_on_one"] = func.coalesce(excluded.one_on_one, MeetingRecord.one_on_one)
+        for name in ("organizer_email", "human_count", "one_on_one"):
+            updated[name] = func.coalesce(new[name], MEETINGS.c[name])
         statement = insert.on_conflict_do_update(
-            index_elements=["tenant_id", "ical_uid", "original_start"], set_=updated
-        ).returning(MeetingRecord.id, MeetingRecord.ical_uid, MeetingRecord.original_start)
-        result = await self.session.execute(statement)
+            index_elements=list(_MEETING_KEY), set_=updated
+        ).returning(MEETINGS.c.id, MEETINGS.c.ical_uid, MEETINGS.c.original_start)
+        result = await self.session.execute(statement, values)
         return {(uid, start): meeting_id for meeting_id, uid, start in result}
 
     async def _store_parties(
@@ -158,8 +154,8 @@ class MeetingRepository(Scoped):
                 listed[meeting_id] = set(found)
             rows.extend(self._party_values(meeting_id, party) for party in found.values())
         await self._delete_unlisted(listed)
-        for batch in chunks(rows, rows_per_statement(len(rows[0]) if rows else 1)):
-            await self._upsert_parties(batch)
+        if rows:
+            await self._upsert_parties(rows)
 
     def _party_values(self, meeting_id: int, party: Party) -> dict[str, Any]:
         return self._owned(
@@ -175,27 +171,27 @@ class MeetingRepository(Scoped):
             }
         )
 
-    async def _upsert_parties(self, batch: Sequence[dict[str, Any]]) -> None:
-        insert = self._upsert(Participation).values(list(batch))
-        new = insert.excluded
+    async def _upsert_parties(self, rows: Sequence[dict[str, Any]]) -> None:
+        insert = self._upsert(Participation)
+        new, old = insert.excluded, PARTICIPATIONS.c
         # A person's own calendar is the authority on their own answer.
         response = case(
-            (new.response == "unknown", Participation.response),
-            (and_(Participation.in_calendar, ~new.in_calendar), Participation.response),
+            (new.response == "unknown", old.response),
+            (and_(old.in_calendar, ~new.in_calendar), old.response),
             else_=new.response,
         )
         statement = insert.on_conflict_do_update(
             index_elements=["meeting_id", "email"],
             set_={
-                "person_id": func.coalesce(new.person_id, Participation.person_id),
+                "person_id": func.coalesce(new.person_id, old.person_id),
                 "kind": new.kind,
                 "response": response,
                 "organizer": new.organizer,
                 "optional": new.optional,
-                "in_calendar": or_(Participation.in_calendar, new.in_calendar),
+                "in_calendar": or_(old.in_calendar, new.in_calendar),
             },
         )
-        await self.session.execute(statement)
+        await self.session.execute(statement, list(rows))
 
     async def _delete_unlisted(self, listed: Mapping[int, set[str]]) -> None:
         if not listed:

@@ -46,7 +46,7 @@ class AuditRepository(Scoped):
             at=utcnow(),
         )
         self.session.add(entry)
-        await self.session.flush([entry])
+        await self.session.flush()
         return entry.id
 
     async def list(
@@ -124,7 +124,7 @@ class PolicyRepository(Scoped):
             created_at=utcnow(),
         )
         self.session.add(policy)
-        await self.session.flush([policy])
+        await self.session.flush()
         await AuditRepository(self.session, self.tenant_id).record(
             actor,
             "policy.save",

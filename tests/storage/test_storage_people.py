@@ -1,0 +1,158 @@
+"""People, calendars and reports: upserts, lookups, preferences, tokens, claims."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from service.storage import (
+    CalendarRepository,
+    Database,
+    PeopleRepository,
+    PersonIn,
+    ReportRepository,
+    TenantRepository,
+)
+from tests.storage.builders import T0
+
+
+async def test_upsert_people_twice_same_ids(database: Database, tenant_id: int) -> None:
+    people = [
+        PersonIn("Ana@Example.com ", "Ana", "Europe/Berlin", "design"),
+        PersonIn("ben@example.com"),
+    ]
+    async with database.transaction() as session:
+        first = await PeopleRepository(session, tenant_id).upsert_many(people)
+    async with database.transaction() as session:
+        repo = PeopleRepository(session, tenant_id)
+        second = await repo.upsert_many([PersonIn("ana@example.com", "Ana P.", "UTC", None)])
+        ana = await repo.by_email("ANA@example.com")
+    assert set(first) == {"ana@example.com", "ben@example.com"}
+    assert second == {"ana@example.com": first["ana@example.com"]}
+    assert ana is not None
+    assert (ana.name, ana.timezone, ana.team) == ("Ana P.", "UTC", None)
+    assert len(ana.unsubscribe_token) >= 32
+
+
+async def test_upsert_people_invalid_email_skipped(database: Database, tenant_id: int) -> None:
+    async with database.transaction() as session:
+        ids = await PeopleRepository(session, tenant_id).upsert_many(
+            [PersonIn(""), PersonIn("not-an-address"), PersonIn("ok@example.com")]
+        )
+    assert list(ids) == ["ok@example.com"]
+
+
+async def test_upsert_people_keeps_own_opt_out(database: Database, tenant_id: int) -> None:
+    async with database.transaction() as session:
+        repo = PeopleRepository(session, tenant_id)
+        ids = await repo.upsert_many([PersonIn("ana@example.com")])
+        assert await repo.set_opted_out(ids["ana@example.com"], True, ["camera_on"])
+        await repo.upsert_many([PersonIn("ana@example.com", opted_out=False)])
+        ana = await repo.get(ids["ana@example.com"])
+    assert ana is not None
+    assert ana.opted_out
+    assert ana.opted_out_kinds == ("camera_on",)
+
+
+async def test_lookup_people_ids_stream_and_token(database: Database, tenant_id: int) -> None:
+    emails = [f"p{i:03}@example.com" for i in range(120)]
+    async with database.transaction() as session:
+        repo = PeopleRepository(session, tenant_id)
+        ids = await repo.upsert_many([PersonIn(e) for e in emails])
+        found = await repo.ids_for(["P001@example.com", "nobody@example.com"])
+        streamed = [p.email async for p in repo.iter_all(page=50)]
+        person = await repo.get(ids["p007@example.com"])
+        assert person is not None
+        by_token = await repo.by_unsubscribe_token(person.unsubscribe_token)
+        assert await repo.by_unsubscribe_token("") is None
+    assert found == {"p001@example.com": ids["p001@example.com"]}
+    assert sorted(streamed) == emails
+    assert by_token == person
+
+
+async def test_set_preferences_person(database: Database, tenant_id: int) -> None:
+    async with database.transaction() as session:
+        repo = PeopleRepository(session, tenant_id)
+        ids = await repo.upsert_many([PersonIn("ana@example.com")])
+        await repo.set_preferences(
+            ids["ana@example.com"],
+            snoozed_until=T0,
+            muted_contacts=["Ben@Example.com"],
+            opted_out_kinds=["social_minute"],
+        )
+        ana = await repo.get(ids["ana@example.com"])
+        assert not await repo.set_opted_out(ids["ana@example.com"] + 10_000, True)
+    assert ana is not None
+    assert ana.snoozed_until == T0
+    assert ana.muted_contacts == ("ben@example.com",)
+    assert ana.opted_out_kinds == ("social_minute",)
+
+
+async def test_ensure_calendar_idempotent_cursor_and_errors(
+    database: Database, tenant_id: int
+) -> None:
+    async with database.transaction() as session:
+        people = await PeopleRepository(session, tenant_id).upsert_many(
+            [PersonIn("ana@example.com")]
+        )
+        repo = CalendarRepository(session, tenant_id)
+        ana = people["ana@example.com"]
+        first = await repo.ensure(ana, "ics", "https://cal.example.com/ana.ics")
+        assert await repo.ensure(ana, "ics", "https://cal.example.com/ana.ics") == first
+        other = await repo.ensure(ana, "google", "primary")
+        assert other != first
+        assert [c.id for c in await repo.due_for_sync(T0)] == [first, other]
+        await repo.set_cursor(first, "etag-1", T0)
+        await repo.mark_error(other, "auth_revoked", "invalid_grant")
+        await repo.set_credentials(first, b"encrypted")
+        row = await repo.get(first)
+        revoked = await repo.get(other)
+        due = await repo.due_for_sync(T0 + timedelta(minutes=15))
+        with pytest.raises(ValueError, match="provider"):
+            await repo.ensure(ana, "caldav", "x")
+        with pytest.raises(ValueError, match="status"):
+            await repo.mark_error(first, "ok", "x")
+        with pytest.raises(LookupError):
+            await repo.set_cursor(first + 10_000, None, T0)
+    assert row is not None
+    assert (row.cursor, row.status, row.last_synced_at) == ("etag-1", "ok", T0)
+    assert row.credentials_encrypted == b"encrypted"
+    assert revoked is not None
+    assert (revoked.status, revoked.last_error) == ("auth_revoked", "invalid_grant")
+    assert [c.id for c in due] == [first]
+
+
+async def test_claim_report_once_per_week(database: Database, tenant_id: int) -> None:
+    week = date(2030, 3, 4)
+    async with database.transaction() as session:
+        people = await PeopleRepository(session, tenant_id).upsert_many(
+            [PersonIn("ana@example.com")]
+        )
+        ana = people["ana@example.com"]
+        repo = ReportRepository(session, tenant_id)
+        assert await repo.claim(ana, week)
+        assert not await repo.claim(ana, week)
+        await repo.mark_failed(ana, week)
+        assert await repo.claim(ana, week)
+        await repo.mark_sent(ana, week, "<r@rapport>")
+        assert not await repo.claim(ana, week)
+        assert await repo.claim(ana, week + timedelta(days=7))
+        row = await repo.get(ana, week)
+        with pytest.raises(LookupError):
+            await repo.mark_sent(ana, week, "<again@rapport>")
+    assert row is not None
+    assert (row.state, row.message_id, row.week_start) == ("sent", "<r@rapport>", week)
+
+
+async def test_get_or_create_tenant_idempotent(database: Database) -> None:
+    async with database.transaction() as session:
+        repo = TenantRepository(session)
+        first = await repo.get_or_create("acme-x", "Acme", ["Acme.com", "acme.com", " "])
+        second = await repo.get_or_create("acme-x", "Other name", [])
+        assert await repo.get(first.id) == first
+        assert await repo.by_slug("missing") is None
+        with pytest.raises(ValueError, match="slug"):
+            await repo.get_or_create(" ", "x")
+    assert first == second
+    assert first.internal_domains == ("acme.com",)
