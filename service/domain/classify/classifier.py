@@ -77,22 +77,14 @@ def _conference_link(
     for point in conference.entry_points:
         if point.kind is not EntryPointKind.VIDEO:
             continue
-        found = match_url(point.uri, custom)
+        url = clean(point.uri.strip())
+        found = match_url(url, custom)
         key = _solution_provider(conference.solution) or (found[0] if found else None)
         if key is None:
-            key = _provider_from_name(conference.name) or "other"
+            named = named_service(conference.name)  # an add-on's name: "Zoom Meeting"
+            key = named[0] if named else "other"
         name = found[1] if found and found[0] == key else PROVIDER_NAMES.get(key, key)
-        return _Link(0, key == "other", 0, key, name, point.uri)
-    return None
-
-
-def _provider_from_name(name: str | None) -> str | None:
-    if not name:
-        return None
-    lowered = name.lower()
-    for key, label in PROVIDER_NAMES.items():
-        if key not in ("phone", "other") and label.lower().split()[0] in lowered.split():
-            return key
+        return _Link(0, key == "other", 0, key, name, url)
     return None
 
 

@@ -266,3 +266,15 @@ def test_classify_location_link_and_place_hybrid(location: str, hybrid: bool) ->
     """A place written next to a link in one location part still counts as a place."""
     got = classify(meeting(location=location))
     assert (got.modality, got.provider, got.hybrid) == (Modality.VIDEO, "zoom", hybrid)
+
+
+@pytest.mark.parametrize(
+    ("name", "provider"),
+    [("Zoom Meeting", "zoom"), ("Microsoft Teams", "teams"), ("Acme Bridge", "other")],
+)
+def test_classify_addon_unknown_url_named_by_solution_name(name: str, provider: str) -> None:
+    """An add-on whose URL is not in the table is named by its conference solution name."""
+    point = EntryPoint(EntryPointKind.VIDEO, "https://bridge.acme.example/j/1")
+    conference = Conference(solution="addOn", name=name, entry_points=(point,))
+    got = classify(meeting(conference=conference))
+    assert (got.modality, got.provider) == (Modality.VIDEO, provider)
