@@ -60,16 +60,22 @@ def demo(
     now: Annotated[
         str | None, typer.Option("--now", help="Pretend it is this time (ISO 8601; default: now).")
     ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="Run on this database instead of the SQLite file in the data dir.",
+        ),
+    ] = None,
 ) -> None:
-    """Load the sample organisation into SQLite, plan and deliver nudges to a Maildir outbox."""
+    """Load the sample organisation, plan and deliver nudges to a Maildir outbox, write reports."""
     from service.cli.demo import run_demo
 
-    overrides: dict[str, object] = {}
+    overrides: dict[str, object] = {"database_url": database_url}
     if data_dir is not None:
         overrides["data_dir"] = data_dir
+    # The demo never touches RAPPORT_DATABASE_URL: only an explicit --database-url.
     settings = _settings(**overrides)
-    if data_dir is not None or settings.database_url is None:
-        settings.database_url = None  # the demo always uses the SQLite file in its data dir
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     log_path = settings.data_dir / "rapport.log"
     with log_path.open("a", encoding="utf-8") as log_file:
