@@ -125,3 +125,13 @@ def test_classify_description_fragments_deterministic(body: str) -> None:
     """The same meeting always classifies the same way."""
     meeting = Meeting(uid="u@test", start=START, end=START, owner=OWNER, description=body)
     assert classify(meeting) == classify(meeting)
+
+
+def test_classify_corrupt_meeting_unknown_with_reason() -> None:
+    """Even a meeting whose fields hold the wrong types yields `unknown` and a reason."""
+    corrupt = Meeting(uid="u@test", start=START, end=START, owner=OWNER)
+    object.__setattr__(corrupt, "attendees", (42, None))
+    object.__setattr__(corrupt, "links", 7)
+    got = classify(corrupt)
+    assert got.modality is Modality.UNKNOWN
+    assert got.reasons[0].startswith("could not classify: ")
