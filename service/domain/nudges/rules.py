@@ -109,7 +109,11 @@ def _camera_on(meeting: ScheduledMeeting, email: str, person: Participant) -> Ca
     if cls.modality is not Modality.VIDEO or cls.one_on_one is True:
         return None
     role: Role = "organizer" if person.organizer else "attendee"
-    reason = "video meeting you organise" if person.organizer else "video meeting you accepted"
+    reason = (
+        "it's a video meeting you organise"
+        if person.organizer
+        else "it's a video meeting you accepted"
+    )
     return Candidate(meeting, email, NudgeKind.CAMERA_ON, role, reason, _response_hold(person))
 
 
@@ -117,7 +121,7 @@ def _switch(meeting: ScheduledMeeting, email: str, person: Participant) -> Candi
     if meeting.classification.modality is not Modality.AUDIO:
         return None
     if person.organizer:
-        reason = "audio-only call you organise"
+        reason = "it's an audio-only call you organise"
         held = _response_hold(person)
         return Candidate(meeting, email, NudgeKind.SWITCH_TO_VIDEO, "organizer", reason, held)
     return Candidate(
@@ -125,7 +129,7 @@ def _switch(meeting: ScheduledMeeting, email: str, person: Participant) -> Candi
         email,
         NudgeKind.SWITCH_TO_VIDEO,
         "attendee",
-        "audio-only call you accepted",
+        "it's an audio-only call you accepted",
         _response_hold(person),
     )
 
@@ -141,7 +145,7 @@ def _social(
     sizes = policy.social_minute
     if not sizes.min_people <= size <= sizes.max_people:
         return None
-    reason = f"recurring meeting of {size} people you organise"
+    reason = f"it's a recurring meeting of {size} people you organise"
     held = _response_hold(person)
     return Candidate(meeting, email, NudgeKind.SOCIAL_MINUTE, "organizer", reason, held)
 
@@ -159,7 +163,9 @@ def _one_on_one(
     muted = {email_key(address) for address in prefs.muted_contacts}
     if held is None and other is not None and email_key(other.email) in muted:
         held = "you muted the other person"
-    return Candidate(meeting, email, NudgeKind.ONE_ON_ONE, role, f"one-on-one with {name}", held)
+    return Candidate(
+        meeting, email, NudgeKind.ONE_ON_ONE, role, f"it's a one-on-one with {name}", held
+    )
 
 
 def candidates(

@@ -23,12 +23,12 @@ def test_plan_camera_on_video_meeting_accepted_attendee_and_organizer() -> None:
     plan = plans_for(result, "p1@acme.test")[0]
     assert plan.kind is NudgeKind.CAMERA_ON
     assert plan.role == "attendee"
-    assert plan.reason == "video meeting you accepted"
+    assert plan.reason == "it's a video meeting you accepted"
     assert plan.due_at == TUESDAY_2PM - timedelta(minutes=10)
     assert plan.batch_key is None
     organizer = plans_for(result, ORG)[0]
     assert (organizer.kind, organizer.role) == (NudgeKind.CAMERA_ON, "organizer")
-    assert organizer.reason == "video meeting you organise"
+    assert organizer.reason == "it's a video meeting you organise"
 
 
 @pytest.mark.parametrize(
@@ -55,8 +55,8 @@ def test_plan_one_on_one_video_gets_one_on_one_not_camera_on() -> None:
     result = run([meeting(TUESDAY_2PM, pair, one_on_one=True)])
     assert kinds(result, ORG) == {NudgeKind.ONE_ON_ONE}
     assert kinds(result, "ana@acme.test") == {NudgeKind.ONE_ON_ONE}
-    assert plans_for(result, ORG)[0].reason == "one-on-one with Ana"
-    assert plans_for(result, "ana@acme.test")[0].reason == "one-on-one with Olu"
+    assert plans_for(result, ORG)[0].reason == "it's a one-on-one with Ana"
+    assert plans_for(result, "ana@acme.test")[0].reason == "it's a one-on-one with Olu"
     assert plans_for(result, ORG)[0].role == "organizer"
     assert plans_for(result, "ana@acme.test")[0].role == "attendee"
     assert result.suppressed == ()
@@ -76,10 +76,10 @@ def test_plan_switch_to_video_audio_meeting_roles() -> None:
     result = run([meeting(TUESDAY_2PM, people, modality=Modality.AUDIO)])
     organizer = plans_for(result, ORG)[0]
     assert (organizer.kind, organizer.role) == (NudgeKind.SWITCH_TO_VIDEO, "organizer")
-    assert organizer.reason == "audio-only call you organise"
+    assert organizer.reason == "it's an audio-only call you organise"
     attendee = plans_for(result, "p1@acme.test")[0]
     assert (attendee.kind, attendee.role) == (NudgeKind.SWITCH_TO_VIDEO, "attendee")
-    assert attendee.reason == "audio-only call you accepted"
+    assert attendee.reason == "it's an audio-only call you accepted"
     assert held_for(result, "maybe@acme.test")[0].reason == "you have not accepted the meeting"
 
 
@@ -96,7 +96,7 @@ def test_plan_social_minute_recurring_meeting_to_organizer_only(modality: Modali
     result = run([meeting(TUESDAY_2PM, team(5), series_id="weekly", modality=modality)])
     plan = plans_for(result, ORG)[0]
     assert (plan.kind, plan.role) == (NudgeKind.SOCIAL_MINUTE, "organizer")
-    assert plan.reason == "recurring meeting of 5 people you organise"
+    assert plan.reason == "it's a recurring meeting of 5 people you organise"
     assert NudgeKind.SOCIAL_MINUTE not in kinds(result, "p1@acme.test")
 
 
@@ -125,7 +125,7 @@ def test_plan_social_minute_size_counts_humans_not_rooms_or_decliners() -> None:
         person("gone@acme.test", response=Response.DECLINED),
     ]
     result = run([meeting(TUESDAY_2PM, people, series_id="weekly")])
-    assert plans_for(result, ORG)[0].reason == "recurring meeting of 3 people you organise"
+    assert plans_for(result, ORG)[0].reason == "it's a recurring meeting of 3 people you organise"
 
 
 def test_plan_social_minute_sizes_follow_policy() -> None:
