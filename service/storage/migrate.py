@@ -8,6 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from service.storage.database import create_engine
@@ -25,12 +26,23 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+# Any constant: several processes starting at once (pods, workers) migrate one at a time.
+_LOCK_ID = 0x7261_7070
+
+
+def _lock(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+
+
 def _upgrade(connection: Connection, config: Config, revision: str) -> None:
+    _lock(connection)
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
 
 
 def _downgrade(connection: Connection, config: Config, revision: str) -> None:
+    _lock(connection)
     config.attributes["connection"] = connection
     command.downgrade(config, revision)
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
 from service.domain.model import Classification, EventStatus, Modality, Response
-from service.storage import Database, MeetingRepository, PeopleRepository, PersonIn
+from service.storage import (
+    Database,
+    MeetingRepository,
+    PeopleRepository,
+    PersonIn,
+    TenantRepository,
+)
 from tests.storage.builders import T0, VIDEO, meeting
 
 ANA = "ana@example.com"
@@ -92,8 +100,9 @@ async def test_upsert_meetings_batched_in_few_statements(
             ids = await repo.upsert_many(items, people[ANA], people)
         assert len(ids) == 2_000
         assert await repo.count() == 2_000
-    # Per chunk of 500: meetings upsert, stale-participation read, participations upsert.
-    assert len(seen) <= 4 * 3
+    # One check that the linked people are this tenant's, then per chunk of 500: the meetings
+    # upsert, a read of their participations, the participations upsert.
+    assert len(seen) == 1 + 4 * 3
     assert sum("INSERT INTO meetings" in s for s in seen) == 4
 
 
@@ -295,3 +304,38 @@ async def test_roundtrip_timestamps_tz_aware_utc(database: Database, tenant_id: 
         assert value.tzinfo is not None
         assert value.utcoffset() == timedelta(0)
     assert row.start == start
+
+
+async def test_upsert_meeting_dirty_text_cleaned(database: Database, tenant_id: int) -> None:
+    people = await _people(database, tenant_id)
+    long_email = "x" * 400 + "@example.com"
+    dirty = meeting(
+        "uid\x00-1", ANA, [ANA, long_email], title="Sync\x00 \ud800 ☕", organizer=long_email
+    )
+    async with database.transaction() as session:
+        repo = MeetingRepository(session, tenant_id)
+        ids = await repo.upsert_many([(dirty, VIDEO)], people[ANA], people)
+        (row,) = await repo.get_many(ids.values())
+    assert list(ids) == [("uid\x00-1", T0)]
+    assert row.ical_uid == "uid-1"
+    assert row.title == "Sync ? ☕"
+    assert row.organizer_email is None
+    assert [p.email for p in row.participations] == [ANA]
+
+
+async def test_upsert_meeting_foreign_person_never_linked(
+    database: Database, tenant_id: int
+) -> None:
+    people = await _people(database, tenant_id)
+    async with database.transaction() as session:
+        other = await TenantRepository(session).get_or_create(f"o-{uuid.uuid4().hex[:8]}", "O")
+        theirs = await PeopleRepository(session, other.id).upsert_many([PersonIn(CAT)])
+    async with database.transaction() as session:
+        repo = MeetingRepository(session, tenant_id)
+        ids = await repo.upsert_many(
+            [(meeting("m", ANA, [ANA, CAT]), VIDEO)], people[ANA], {**people, **theirs}
+        )
+        (row,) = await repo.get_many(ids.values())
+        with pytest.raises(LookupError, match="not found in this tenant"):
+            await repo.upsert_many([(meeting("n", CAT, [CAT]), VIDEO)], theirs[CAT], theirs)
+    assert {p.email: p.person_id for p in row.participations} == {ANA: people[ANA], CAT: None}

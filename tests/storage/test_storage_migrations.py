@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -69,6 +70,16 @@ async def test_migrate_down_to_base_and_up_again(blank_url: str) -> None:
     assert await _table_names(blank_url) & TABLES == set()
     await migrate(blank_url)
     await check(blank_url)
+
+
+@pytest.mark.postgres
+async def test_migrate_concurrently_one_at_a_time(postgres_url: str) -> None:
+    url = await create_database(postgres_url, "rapport_race")
+    try:
+        await asyncio.gather(migrate(url), migrate(url), migrate(url))
+        await check(url)
+    finally:
+        await drop_database(postgres_url, url)
 
 
 async def test_check_session_database_no_diff(db_url: str) -> None:

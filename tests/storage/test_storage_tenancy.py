@@ -17,6 +17,7 @@ from service.storage import (
     PeopleRepository,
     PersonIn,
     PolicyRepository,
+    ReportRepository,
     TenantRepository,
 )
 from tests.storage.builders import T0, VIDEO, meeting, plan
@@ -92,3 +93,18 @@ async def test_isolate_tenants_illegal_move_of_other_tenant_nudge(
     async with database.transaction() as session:
         with pytest.raises((NudgeNotFound, IllegalTransition)):
             await NudgeRepository(session, tenant_id).mark_sent(theirs["nudge"], "<x@y>", T0)
+
+
+async def test_isolate_tenants_foreign_ids_refused(database: Database, tenant_id: int) -> None:
+    async with database.transaction() as session:
+        other = await TenantRepository(session).get_or_create(f"d-{uuid.uuid4().hex[:8]}", "D")
+    theirs = await _fill(database, other.id)
+    async with database.transaction() as session:
+        people = await PeopleRepository(session, tenant_id).upsert_many([PersonIn(ANA)])
+        nudges = NudgeRepository(session, tenant_id)
+        assert await nudges.plan_many([plan(theirs["meeting"], ANA)]) == []
+        with pytest.raises(LookupError, match="not found in this tenant"):
+            await CalendarRepository(session, tenant_id).ensure(theirs["person"], "ics", "x")
+        with pytest.raises(LookupError, match="not found in this tenant"):
+            await ReportRepository(session, tenant_id).claim(theirs["person"], T0.date())
+        assert await CalendarRepository(session, tenant_id).ensure(people[ANA], "ics", "x") > 0

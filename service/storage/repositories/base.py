@@ -12,7 +12,7 @@ from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from service.storage.models import Base
+from service.storage.models import Base, Person
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Base)
@@ -41,6 +41,25 @@ def rows_per_statement(columns: int) -> int:
 def rowcount(result: Result[Any]) -> int:
     """Rows matched by an UPDATE/DELETE/INSERT (the result of a DML statement has a cursor)."""
     return int(cast(CursorResult[Any], result).rowcount)
+
+
+def clean_text(value: str) -> str:
+    """Text PostgreSQL accepts: no NUL characters, no lone surrogates (both occur in feeds)."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def clean_optional(value: str | None, limit: int | None = None) -> str | None:
+    """`clean_text` for an optional value, cut to `limit` characters."""
+    if value is None:
+        return None
+    text = clean_text(value)
+    return text[:limit] if limit is not None else text
 
 
 def table(model: type[Base]) -> Table:
@@ -90,6 +109,12 @@ class Scoped:
 
     def _upsert(self, model: type[Base]) -> Any:
         return upsert(self.session, model)
+
+    async def _require_person(self, person_id: int) -> None:
+        """Raise LookupError unless `person_id` is a person of this tenant."""
+        statement = self._select_columns(Person, Person.id).where(Person.id == person_id)
+        if await self.session.scalar(statement) is None:
+            raise LookupError(f"person {person_id} not found in this tenant")
 
     def _owned(self, values: dict[str, Any]) -> dict[str, Any]:
         """`values` stamped with this repository's tenant (every inserted row goes through here)."""

@@ -34,6 +34,7 @@ class CalendarRepository(Scoped):
         """The id of the connection (person, provider, source), created when missing."""
         if provider not in PROVIDERS:
             raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}, got {provider!r}")
+        await self._require_person(person_id)
         statement = (
             self._upsert(CalendarConnection)
             .values(

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import and_, case, exists, func, or_
 
 from service.domain.classify.people import read_people
-from service.domain.model import Classification, EventStatus, Meeting, normalise_email
-from service.storage.models import MeetingRecord, Participation
+from service.domain.model import Classification, EventStatus, Meeting
+from service.storage.models import MeetingRecord, Participation, Person
 from service.storage.repositories.base import (
     CHUNK,
-    Scoped,
     chunks,
+    clean_optional,
+    clean_text,
     rowcount,
     table,
     utcnow,
 )
-from service.storage.repositories.participants import Party, parties
-from service.storage.rows import MeetingRow, ParticipationRow, PruneResult
+from service.storage.repositories.meeting_reads import MeetingReads
+from service.storage.repositories.participants import Party, normalise_email, parties
+from service.storage.rows import PruneResult
+
+log = structlog.get_logger(__name__)
 
 Key = tuple[str, datetime]
 MEETINGS = table(MeetingRecord)
@@ -31,72 +35,54 @@ CANCELLED = EventStatus.CANCELLED.value
 ID_CHUNK = 5_000
 
 
+def _key(meeting: Meeting) -> Key:
+    """The stored identity of a meeting: its cleaned UID and original start."""
+    return (clean_text(meeting.uid), meeting.instance_start)
+
+
+def _emails(items: Sequence[tuple[Meeting, Classification]]) -> set[str]:
+    found: set[str] = set()
+    for meeting, _ in items:
+        found.update(
+            e
+            for e in (
+                normalise_email(meeting.owner),
+                normalise_email(meeting.organizer),
+                *(normalise_email(a.email) for a in meeting.attendees or ()),
+            )
+            if e is not None
+        )
+    return found
+
+
 def _meeting_values(
     meeting: Meeting, classification: Classification, now: datetime
 ) -> dict[str, Any]:
     people = read_people(meeting)
     return {
-        "ical_uid": meeting.uid,
+        "ical_uid": clean_text(meeting.uid),
         "original_start": meeting.instance_start,
         "start": meeting.start,
         "end": meeting.end,
-        "title": meeting.title,
+        "title": clean_text(meeting.title),
         "organizer_email": normalise_email(meeting.organizer),
-        "series_id": meeting.series_id,
+        "series_id": clean_optional(meeting.series_id),
         "status": meeting.status.value,
         "event_type": meeting.event_type.value,
         "all_day": meeting.all_day,
         "transparent": meeting.transparent,
         "modality": classification.modality.value,
-        "provider": classification.provider,
+        "provider": clean_optional(classification.provider, 64),
         "hybrid": classification.hybrid,
         "one_on_one": classification.one_on_one,
         "is_meeting": classification.is_meeting,
-        "reasons": list(classification.reasons),
+        "reasons": [clean_text(reason) for reason in classification.reasons],
         "human_count": None if people is None else len(people.humans),
         "updated_at": now,
     }
 
 
-def _participation_row(p: Participation) -> ParticipationRow:
-    return ParticipationRow(
-        email=p.email,
-        person_id=p.person_id,
-        kind=p.kind,
-        response=p.response,
-        organizer=p.organizer,
-        optional=p.optional,
-        in_calendar=p.in_calendar,
-    )
-
-
-def _meeting_row(m: MeetingRecord, participations: Sequence[ParticipationRow]) -> MeetingRow:
-    return MeetingRow(
-        id=m.id,
-        ical_uid=m.ical_uid,
-        original_start=m.original_start,
-        start=m.start,
-        end=m.end,
-        title=m.title,
-        organizer_email=m.organizer_email,
-        series_id=m.series_id,
-        status=m.status,
-        event_type=m.event_type,
-        all_day=m.all_day,
-        transparent=m.transparent,
-        modality=m.modality,
-        provider=m.provider,
-        hybrid=m.hybrid,
-        one_on_one=m.one_on_one,
-        is_meeting=m.is_meeting,
-        reasons=tuple(m.reasons),
-        human_count=m.human_count,
-        updated_at=m.updated_at,
-        participations=tuple(participations),
-    )
-
-
-class MeetingRepository(Scoped):
+class MeetingRepository(MeetingReads):
     """Meetings of one tenant: one row per (UID, original start), one participation per party."""
 
     async def upsert_many(
@@ -113,14 +99,35 @@ class MeetingRepository(Scoped):
         """
         latest: dict[Key, tuple[Meeting, Classification]] = {}
         for meeting, classification in items:
-            latest[(meeting.uid, meeting.instance_start)] = (meeting, classification)
+            latest[_key(meeting)] = (meeting, classification)
+        # One lock order for every writer: concurrent syncs of shared meetings cannot deadlock.
+        ordered = [latest[key] for key in sorted(latest)]
+        people = await self._own_people(_emails(ordered), people_ids, seen_by_person_id)
         ids: dict[Key, int] = {}
         now = utcnow()
-        for part in chunks(list(latest.values()), CHUNK):
-            chunk_ids = await self._upsert_meetings(part, now)
-            ids.update(chunk_ids)
-            await self._store_parties(part, chunk_ids, seen_by_person_id, people_ids)
+        for part in chunks(ordered, CHUNK):
+            stored = await self._upsert_meetings(part, now)
+            await self._store_parties(part, stored, seen_by_person_id, people)
+            ids.update({(m.uid, m.instance_start): stored[_key(m)] for m, _ in part})
+        log.debug("storage.meetings.upserted", tenant_id=self.tenant_id, meetings=len(ids))
         return ids
+
+    async def _own_people(
+        self, emails: set[str], people_ids: Mapping[str, int], seen_by_person_id: int | None
+    ) -> dict[str, int]:
+        """`people_ids` for `emails`, checked to be people of this tenant (never a wrong link)."""
+        used = {email: people_ids[email] for email in emails if email in people_ids}
+        wanted = sorted(set(used.values()) | ({seen_by_person_id} if seen_by_person_id else set()))
+        own: set[int] = set()
+        for part in chunks(wanted, ID_CHUNK):
+            statement = self._select_columns(Person, Person.id).where(Person.id.in_(part))
+            own.update((await self.session.scalars(statement)).all())
+        if seen_by_person_id is not None and seen_by_person_id not in own:
+            raise LookupError(f"person {seen_by_person_id} not found in this tenant")
+        stray = len(set(used.values()) - own)
+        if stray:
+            log.warning("storage.meetings.foreign_people", tenant_id=self.tenant_id, ids=stray)
+        return {email: pid for email, pid in used.items() if pid in own}
 
     async def _upsert_meetings(
         self, part: Sequence[tuple[Meeting, Classification]], now: datetime
@@ -148,13 +155,14 @@ class MeetingRepository(Scoped):
         rows: list[dict[str, Any]] = []
         listed: dict[int, set[str]] = {}
         for meeting, _ in part:
-            meeting_id = ids[(meeting.uid, meeting.instance_start)]
+            meeting_id = ids[_key(meeting)]
             found, known = parties(meeting, seen_by_person_id, people_ids)
             if known:
                 listed[meeting_id] = set(found)
             rows.extend(self._party_values(meeting_id, party) for party in found.values())
         await self._delete_unlisted(listed)
         if rows:
+            rows.sort(key=lambda row: (row["meeting_id"], row["email"]))
             await self._upsert_parties(rows)
 
     def _party_values(self, meeting_id: int, party: Party) -> dict[str, Any]:
@@ -301,103 +309,9 @@ class MeetingRepository(Scoped):
             return PruneResult()
         return await self._drop_person(person_id, unseen)
 
-    async def get_many(self, meeting_ids: Collection[int]) -> list[MeetingRow]:
-        """The meetings with these ids (with participations), by start."""
-        rows: list[MeetingRow] = []
-        for part in chunks(sorted(set(meeting_ids)), ID_CHUNK):
-            statement = (
-                self._select(MeetingRecord)
-                .where(MeetingRecord.id.in_(part))
-                .order_by(MeetingRecord.start, MeetingRecord.id)
-            )
-            rows.extend(await self._with_parties(list(await self.session.scalars(statement))))
-        return sorted(rows, key=lambda row: (row.start, row.id))
-
-    async def iter_upcoming(
-        self,
-        start: datetime,
-        end: datetime,
-        *,
-        person_id: int | None = None,
-        include_cancelled: bool = True,
-        batch: int = CHUNK,
-    ) -> AsyncIterator[MeetingRow]:
-        """Meetings starting in [start, end), by start, with participations (cancelled included)."""
-        async for row in self._iter(start, end, person_id, include_cancelled, batch):
-            yield row
-
-    async def iter_past(
-        self,
-        start: datetime,
-        end: datetime,
-        *,
-        person_id: int | None = None,
-        include_cancelled: bool = False,
-        batch: int = CHUNK,
-    ) -> AsyncIterator[MeetingRow]:
-        """Meetings starting in [start, end), by start, with participations (not cancelled)."""
-        async for row in self._iter(start, end, person_id, include_cancelled, batch):
-            yield row
-
-    async def _iter(
-        self,
-        start: datetime,
-        end: datetime,
-        person_id: int | None,
-        include_cancelled: bool,
-        batch: int,
-    ) -> AsyncIterator[MeetingRow]:
-        base = self._select(MeetingRecord).where(
-            MeetingRecord.start >= start, MeetingRecord.start < end
-        )
-        if not include_cancelled:
-            base = base.where(MeetingRecord.status != CANCELLED)
-        if person_id is not None:
-            base = base.where(
-                exists().where(
-                    Participation.meeting_id == MeetingRecord.id,
-                    Participation.person_id == person_id,
-                )
-            )
-        after: tuple[datetime, int] | None = None
-        while True:
-            statement = base
-            if after is not None:
-                statement = statement.where(
-                    or_(
-                        MeetingRecord.start > after[0],
-                        and_(MeetingRecord.start == after[0], MeetingRecord.id > after[1]),
-                    )
-                )
-            statement = statement.order_by(MeetingRecord.start, MeetingRecord.id).limit(batch)
-            meetings = list(await self.session.scalars(statement))
-            for row in await self._with_parties(meetings):
-                yield row
-            if len(meetings) < batch:
-                return
-            after = (meetings[-1].start, meetings[-1].id)
-
-    async def _with_parties(self, meetings: Sequence[MeetingRecord]) -> list[MeetingRow]:
-        if not meetings:
-            return []
-        statement = (
-            self._select(Participation)
-            .where(Participation.meeting_id.in_([m.id for m in meetings]))
-            .order_by(Participation.meeting_id, Participation.id)
-        )
-        by_meeting: dict[int, list[ParticipationRow]] = defaultdict(list)
-        for participation in await self.session.scalars(statement):
-            by_meeting[participation.meeting_id].append(_participation_row(participation))
-        return [_meeting_row(m, by_meeting.get(m.id, [])) for m in meetings]
-
     async def purge_before(self, cutoff: datetime) -> int:
         """Delete meetings that ended before `cutoff` (participations and nudges go with them)."""
         result = await self.session.execute(
             self._delete(MeetingRecord).where(MeetingRecord.end < cutoff)
         )
         return rowcount(result)
-
-    async def count(self) -> int:
-        """How many meetings this tenant has stored."""
-        statement = self._select_columns(MeetingRecord, func.count(MeetingRecord.id))
-        return int(await self.session.scalar(statement) or 0)

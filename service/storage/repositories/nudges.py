@@ -55,15 +55,17 @@ class NudgeRepository(Scoped):
         planned: sending, sent, cancelled, failed) is left alone and not returned.
         """
         people = await self._people_ids(p.person for p in plans)
+        meetings = await self._own_meetings({p.meeting_key for p in plans})
         now = utcnow()
         unique: dict[NudgeKey, dict[str, Any]] = {}
         for plan in plans:
             person_id = people.get(normalise_email(plan.person) or "")
-            if person_id is None:
+            if person_id is None or plan.meeting_key not in meetings:
                 log.warning(
-                    "storage.nudge.unknown_person",
+                    "storage.nudge.skipped",
                     tenant_id=self.tenant_id,
                     meeting_id=plan.meeting_key,
+                    reason="unknown person" if person_id is None else "unknown meeting",
                 )
                 continue
             unique[(plan.meeting_key, person_id, plan.kind.value)] = self._owned(
@@ -84,7 +86,8 @@ class NudgeRepository(Scoped):
                 }
             )
         changed: list[NudgeRow] = []
-        for part in chunks(list(unique.values()), CHUNK):
+        # Sorted: one lock order for concurrent planners.
+        for part in chunks([unique[key] for key in sorted(unique)], CHUNK):
             changed.extend(await self._plan_chunk(part))
         return changed
 
@@ -120,6 +123,15 @@ class NudgeRepository(Scoped):
                 Person.email.in_(part)
             )
             found.update(dict((await self.session.execute(statement)).all()))
+        return found
+
+    async def _own_meetings(self, meeting_ids: set[int]) -> set[int]:
+        found: set[int] = set()
+        for part in chunks(sorted(meeting_ids), ID_CHUNK):
+            statement = self._select_columns(MeetingRecord, MeetingRecord.id).where(
+                MeetingRecord.id.in_(part)
+            )
+            found.update((await self.session.scalars(statement)).all())
         return found
 
     async def get(self, nudge_id: int) -> NudgeRow | None:

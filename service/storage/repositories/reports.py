@@ -17,6 +17,7 @@ class ReportRepository(Scoped):
 
         A report that failed before can be claimed again; one being sent or sent cannot.
         """
+        await self._require_person(person_id)
         insert = self._upsert(WeeklyReport).values(
             self._owned(
                 {
