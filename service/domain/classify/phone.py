@@ -21,16 +21,23 @@ _NUMBER = re.compile(
 )
 _DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\Z")
 _TEL = re.compile(r"\btel:\s*(\+?[\d\-().\s]{3,30}\d)", re.IGNORECASE)
-_KEYWORDS = (
-    "dial", "pin", "passcode", "pass code", "access code", "meeting id", "conference id",
-    "participant code", "conference call", "conf call", "bridge", "call-in", "call in",
-    "join by phone", "toll", "audio conference", "phone conference", "teleconference",
-    "attendee code", "moderator", "conference number", "conference code", "einwahl",
-    "zugangscode", "konferenz-id", "telefonkonferenz", "numéro de conférence",
-    "numéro d'accès", "code d'accès", "conférence téléphonique", "código de acceso",
-    "電話会議", "ダイヤル", "会議id", "会議 id", "パスコード",
-)  # fmt: skip
-_PIN_WORDS = ("pin", "passcode", "pass code", "access code", "participant code", "conference id")
+# Bridge words, matched at the start of a word ("dial-in", "dialing") so that "pin" does not
+# fire inside "shopping"; Japanese has no spaces between words, so those match anywhere.
+# fmt: off
+_KEYWORDS = re.compile(
+    r"\b(?:dial|pins?\b|passcode|pass code|access code|meeting id|conference id"
+    r"|participant code|conference call|conf call|bridge|call-in|call in\b|join by phone"
+    r"|toll|audio conference|phone conference|teleconference|attendee code|moderator"
+    r"|conference number|conference code|einwahl|zugangscode|konferenz-id|telefonkonferenz"
+    r"|numéro de conférence|numéro d'accès|code d'accès|conférence téléphonique"
+    r"|código de acceso)"
+    r"|電話会議|ダイヤル|会議\s?id|パスコード"
+)
+_PIN_WORDS = re.compile(
+    r"\b(?:pin\b|passcode|pass code|access code|participant code|conference id|code d'accès"
+    r"|zugangscode|konferenz-id|código de acceso)|パスコード"
+)
+# fmt: on
 MAX_CANDIDATES = 40
 _WINDOW_BEFORE = 160
 _WINDOW_AFTER = 120
@@ -65,8 +72,8 @@ def dial_in(text: str) -> tuple[str, bool] | None:
         if lower is None:
             lower = text.lower()
         window = lower[max(0, match.start() - _WINDOW_BEFORE) : match.end() + _WINDOW_AFTER]
-        if any(word in window for word in _KEYWORDS):
-            return tidy(number), any(word in window for word in _PIN_WORDS)
+        if _KEYWORDS.search(window):
+            return tidy(number), _PIN_WORDS.search(window) is not None
     return None
 
 

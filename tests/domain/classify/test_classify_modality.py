@@ -147,9 +147,16 @@ def test_classify_phone_location_audio() -> None:
     assert classify(meeting(location="+1 415 555 0199 PIN 2291#")).modality is Modality.AUDIO
 
 
-def test_classify_signature_number_not_bridge() -> None:
-    """A phone number in a signature, with no bridge word, is not a bridge."""
-    body = "Thanks!\n\nChen Wu\nHead of Partnerships\nMobile: +1 206 555 0147"
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Thanks!\n\nChen Wu\nHead of Partnerships\nMobile: +1 206 555 0147",
+        "Shopping and spinning class first; my cell is +1 206 555 0147",
+        "Offsite on 02.12.2026, dial tone checks 2026-12-02 by facilities",
+    ],
+)
+def test_classify_number_without_bridge_word_not_bridge(body: str) -> None:
+    """A phone number (or a date) without a bridge word near it is not a bridge."""
     assert classify(meeting(description=body)).modality is Modality.UNKNOWN
 
 
