@@ -339,3 +339,21 @@ async def test_upsert_meeting_foreign_person_never_linked(
         with pytest.raises(LookupError, match="not found in this tenant"):
             await repo.upsert_many([(meeting("n", CAT, [CAT]), VIDEO)], theirs[CAT], theirs)
     assert {p.email: p.person_id for p in row.participations} == {ANA: people[ANA], CAT: None}
+
+
+async def test_upsert_meeting_organizer_copy_decides_guests(
+    database: Database, tenant_id: int
+) -> None:
+    people = await _people(database, tenant_id)
+    organizers = meeting("m", ANA, [ANA, BEN, CAT], organizer=ANA)
+    hidden_guests = meeting("m", BEN, [ANA, BEN], organizer=ANA)
+    async with database.transaction() as session:
+        repo = MeetingRepository(session, tenant_id)
+        ids = await repo.upsert_many([(organizers, VIDEO)], people[ANA], people)
+        await repo.upsert_many([(hidden_guests, VIDEO)], people[BEN], people)
+        (kept,) = await repo.get_many(ids.values())
+        uninvited = meeting("m", ANA, [ANA, BEN], organizer=ANA)
+        await repo.upsert_many([(uninvited, VIDEO)], people[ANA], people)
+        (after,) = await repo.get_many(ids.values())
+    assert {p.email for p in kept.participations} == {ANA, BEN, CAT}
+    assert {p.email for p in after.participations} == {ANA, BEN}

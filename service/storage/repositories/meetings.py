@@ -93,9 +93,10 @@ class MeetingRepository(MeetingReads):
     ) -> dict[Key, int]:
         """Store meetings seen in one person's calendar; returns ids by (uid, original start).
 
-        Batched: per chunk of meetings, one upsert of the meetings and one (or a few, under the
-        parameter cap) of their participations. When a meeting's attendee list is known, its
-        parties no longer listed are deleted, except those whose own calendar shows it.
+        Batched: per chunk of ~500 meetings, one upsert of the meetings, one read of their
+        participations and one upsert of the new participations (SQLAlchemy splits a statement
+        only past its page size or the parameter cap). When a copy's attendee list is known,
+        parties it no longer lists are deleted (see `_delete_unlisted`).
         """
         latest: dict[Key, tuple[Meeting, Classification]] = {}
         for meeting, classification in items:
@@ -153,12 +154,13 @@ class MeetingRepository(MeetingReads):
         people_ids: Mapping[str, int],
     ) -> None:
         rows: list[dict[str, Any]] = []
-        listed: dict[int, set[str]] = {}
+        listed: dict[int, tuple[str, set[str]]] = {}
         for meeting, _ in part:
             meeting_id = ids[_key(meeting)]
             found, known = parties(meeting, seen_by_person_id, people_ids)
             if known:
-                listed[meeting_id] = set(found)
+                owner = normalise_email(meeting.owner) or meeting.owner
+                listed[meeting_id] = (owner, set(found))
             rows.extend(self._party_values(meeting_id, party) for party in found.values())
         await self._delete_unlisted(listed)
         if rows:
@@ -201,16 +203,33 @@ class MeetingRepository(MeetingReads):
         )
         await self.session.execute(statement, list(rows))
 
-    async def _delete_unlisted(self, listed: Mapping[int, set[str]]) -> None:
+    async def _delete_unlisted(self, listed: Mapping[int, tuple[str, set[str]]]) -> None:
+        """Delete parties a copy no longer lists, unless the copy is not the authority.
+
+        The organizer's own copy is the authority on who is invited: when the organizer's
+        calendar shows the meeting, another person's copy (which may hide the guest list)
+        removes no one. Parties whose own calendar shows the meeting are never removed here.
+        """
         if not listed:
             return
         statement = self._select_columns(
-            Participation, Participation.id, Participation.meeting_id, Participation.email
-        ).where(Participation.meeting_id.in_(list(listed)), ~Participation.in_calendar)
+            Participation,
+            Participation.id,
+            Participation.meeting_id,
+            Participation.email,
+            Participation.organizer,
+            Participation.in_calendar,
+        ).where(Participation.meeting_id.in_(sorted(listed)))
+        rows = (await self.session.execute(statement)).all()
+        deferred = {
+            meeting_id
+            for _, meeting_id, email, organizer, in_calendar in rows
+            if organizer and in_calendar and email != listed[meeting_id][0]
+        }
         stale = [
             pid
-            for pid, meeting_id, email in (await self.session.execute(statement))
-            if email not in listed[meeting_id]
+            for pid, meeting_id, email, _, in_calendar in rows
+            if not in_calendar and meeting_id not in deferred and email not in listed[meeting_id][1]
         ]
         for part in chunks(stale, ID_CHUNK):
             await self.session.execute(
@@ -232,8 +251,8 @@ class MeetingRepository(MeetingReads):
         return await self._drop_person(seen_by_person_id, wanted)
 
     async def _ids_for_keys(self, keys: Sequence[tuple[str, datetime | None]]) -> list[int]:
-        exact = {(uid, start) for uid, start in keys if start is not None}
-        whole = {uid for uid, start in keys if start is None}
+        exact = {(clean_text(uid), start) for uid, start in keys if start is not None}
+        whole = {clean_text(uid) for uid, start in keys if start is None}
         uids = sorted(whole | {uid for uid, _ in exact})
         found: list[int] = []
         for part in chunks(uids, ID_CHUNK):
