@@ -176,6 +176,9 @@ class _Series:
         self, calscale: str | None, window: SyncWindow, max_per_series: int
     ) -> list[Meeting | SkippedEvent]:
         """The instances inside the window, or one SkippedEvent saying why there are none."""
+        problem = self._rule_problem()
+        if problem is not None:
+            return [SkippedEvent(source_id=self.uid, reason=problem)]
         holder = icalendar.Calendar()
         if calscale:
             # recurring_ical_events refuses non-Gregorian calendars: keep that per series.
@@ -209,6 +212,18 @@ class _Series:
             reason = f"recurring series cannot be expanded: {type(exc).__name__}: {exc}"
             return [SkippedEvent(source_id=self.uid, reason=reason)]
         return results
+
+    def _rule_problem(self) -> str | None:
+        """Why a rule may not be expanded (dateutil loops forever on INTERVAL=0), or None."""
+        for event, _ in self.members:
+            rules = event.get("RRULE")
+            for rule in rules if isinstance(rules, list) else [rules]:
+                if not isinstance(rule, dict):
+                    continue
+                for interval in rule.get("INTERVAL") or []:
+                    if not isinstance(interval, int) or interval < 1:
+                        return f"RRULE INTERVAL must be a positive integer, got {interval!r}"
+        return None
 
     def instance(self, occurrence: icalendar.Component) -> Meeting | SkippedEvent:
         """One expanded occurrence as a Meeting."""

@@ -279,3 +279,15 @@ def test_expand_feed_this_and_future_instances_keep_unique_identity() -> None:
     keys = [(m.uid, m.instance_start) for m in feed.meetings]
     assert len(feed.meetings) == 6
     assert len(set(keys)) == 6
+
+
+def test_expand_feed_zero_interval_rule_skipped_not_hung() -> None:
+    # dateutil never finishes FREQ=HOURLY;INTERVAL=0: refuse it before expanding.
+    data = calendar(
+        vevent("DTSTART:20240101T090000Z", "RRULE:FREQ=HOURLY;INTERVAL=0", uid="z"),
+        vevent("DTSTART:20240101T090000Z", uid="fine"),
+    )
+    feed = expand_feed(data, OWNER, WINDOW)
+    assert [m.uid for m in feed.meetings] == ["fine"]
+    assert [s.source_id for s in feed.skipped] == ["z"]
+    assert "INTERVAL" in feed.skipped[0].reason

@@ -286,7 +286,25 @@ async def test_fetch_feed_local_file_when_allowed(tmp_path: Path) -> None:
         last_modified=result.last_modified,
         policy=FetchPolicy(allow_files=True),
     )
-    assert again.body is None
+    # Local files are always read: the connector's content hash decides "unchanged".
+    assert again.body == BODY
+
+
+async def test_fetch_feed_local_file_edit_in_same_second_is_seen(tmp_path: Path) -> None:
+    path = tmp_path / "cal.ics"
+    path.write_bytes(BODY)
+    first = await fetch_feed(
+        str(path), etag=None, last_modified=None, policy=FetchPolicy(allow_files=True)
+    )
+    edited = BODY.replace(b"END:VCALENDAR", b"X-EDITED:1\r\nEND:VCALENDAR")
+    path.write_bytes(edited)
+    second = await fetch_feed(
+        str(path),
+        etag=None,
+        last_modified=first.last_modified,
+        policy=FetchPolicy(allow_files=True),
+    )
+    assert second.body == edited
 
 
 async def test_fetch_feed_local_file_over_cap_refused(tmp_path: Path) -> None:
