@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
 
 from service.domain.model import (
     Attendee,
@@ -16,6 +20,7 @@ from service.domain.model import (
 )
 from service.domain.nudges.types import NudgePlan
 from service.domain.policy import NudgeKind
+from service.storage import Database
 
 T0 = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
 VIDEO = Classification(Modality.VIDEO, provider="zoom", one_on_one=False, reasons=("zoom link",))
@@ -87,3 +92,18 @@ def plan(
         reason="you accepted a video meeting",
         batch_key=batch_key,
     )
+
+
+@contextmanager
+def count_statements(database: Database) -> Iterator[list[str]]:
+    """Collect the SQL statements `database` sends while the block runs."""
+    seen: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", record)

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from service.domain.model import Classification, EventStatus, Modality, Response
 from service.storage import (
@@ -19,7 +15,7 @@ from service.storage import (
     PersonIn,
     TenantRepository,
 )
-from tests.storage.builders import T0, VIDEO, meeting
+from tests.storage.builders import T0, VIDEO, count_statements, meeting
 
 ANA = "ana@example.com"
 BEN = "ben@example.com"
@@ -31,20 +27,6 @@ async def _people(database: Database, tenant_id: int) -> dict[str, int]:
         return await PeopleRepository(session, tenant_id).upsert_many(
             [PersonIn(ANA, "Ana"), PersonIn(BEN, "Ben")]
         )
-
-
-@contextmanager
-def _statements(database: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_c: Any, _cur: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_upsert_meetings_twice_same_rows(database: Database, tenant_id: int) -> None:
@@ -96,7 +78,7 @@ async def test_upsert_meetings_batched_in_few_statements(
     ]
     async with database.transaction() as session:
         repo = MeetingRepository(session, tenant_id)
-        with _statements(database) as seen:
+        with count_statements(database) as seen:
             ids = await repo.upsert_many(items, people[ANA], people)
         assert len(ids) == 2_000
         assert await repo.count() == 2_000
@@ -236,7 +218,7 @@ async def test_iter_upcoming_streams_in_batches(database: Database, tenant_id: i
     async with database.transaction() as session:
         repo = MeetingRepository(session, tenant_id)
         await repo.upsert_many(same_start + spread, people[ANA], people)
-        with _statements(database) as seen:
+        with count_statements(database) as seen:
             rows = [r async for r in repo.iter_upcoming(T0, T0 + timedelta(hours=6), batch=3)]
     assert len(rows) == 5 + 5
     assert len({r.id for r in rows}) == 10

@@ -20,7 +20,7 @@ from service.storage import (
     PersonIn,
 )
 from service.storage.state import ALLOWED, check_transition
-from tests.storage.builders import T0, VIDEO, meeting, plan
+from tests.storage.builders import T0, VIDEO, count_statements, meeting, plan
 
 ANA = "ana@example.com"
 BEN = "ben@example.com"
@@ -319,3 +319,21 @@ def test_check_transition_table_complete() -> None:
                     check_transition(current.value, target)
     assert ALLOWED[NudgeState.SENT] == frozenset()
     assert ALLOWED[NudgeState.CANCELLED] == frozenset()
+
+
+async def test_plan_nudges_bulk_in_few_statements(database: Database, tenant_id: int) -> None:
+    people, _ = await _setup(database, tenant_id)
+    items = [
+        (meeting(f"bulk-{i}", ANA, [ANA, BEN], start=T0 + timedelta(hours=i)), VIDEO)
+        for i in range(600)
+    ]
+    async with database.transaction() as session:
+        ids = await MeetingRepository(session, tenant_id).upsert_many(items, people[ANA], people)
+    plans = [plan(meeting_id, who) for meeting_id in ids.values() for who in (ANA, BEN)]
+    for expected in (len(plans), 0):
+        async with database.transaction() as session:
+            with count_statements(database) as seen:
+                changed = await NudgeRepository(session, tenant_id).plan_many(plans)
+        assert len(changed) == expected
+        # People lookup, meetings check, then one upsert per 500 plans.
+        assert len(seen) == 2 + 3

@@ -35,12 +35,20 @@ async def test_upsert_people_twice_same_ids(database: Database, tenant_id: int) 
     assert len(ana.unsubscribe_token) >= 32
 
 
-async def test_upsert_people_invalid_email_skipped(database: Database, tenant_id: int) -> None:
+async def test_upsert_people_invalid_skipped(database: Database, tenant_id: int) -> None:
     async with database.transaction() as session:
         ids = await PeopleRepository(session, tenant_id).upsert_many(
-            [PersonIn(""), PersonIn("not-an-address"), PersonIn("ok@example.com")]
+            [
+                PersonIn(""),
+                PersonIn("not-an-address"),
+                PersonIn("mars@example.com", timezone="Mars/Olympus_Mons"),
+                PersonIn("ok@example.com", name="N" * 500, team="\x00core"),
+            ]
         )
+        ok = await PeopleRepository(session, tenant_id).by_email("ok@example.com")
     assert list(ids) == ["ok@example.com"]
+    assert ok is not None
+    assert (len(ok.name or ""), ok.team) == (200, "core")
 
 
 async def test_upsert_people_keeps_own_opt_out(database: Database, tenant_id: int) -> None:

@@ -14,7 +14,16 @@ from sqlalchemy import func
 from service.domain.model import normalise_email
 from service.domain.nudges.types import NudgePlan
 from service.storage.models import MeetingRecord, Nudge, Person
-from service.storage.repositories.base import CHUNK, Scoped, chunks, rowcount, utcnow
+from service.storage.repositories.base import (
+    CHUNK,
+    Scoped,
+    chunks,
+    clean_optional,
+    clean_text,
+    rowcount,
+    table,
+    utcnow,
+)
 from service.storage.rows import NudgeRow
 from service.storage.state import (
     IllegalTransition,
@@ -29,7 +38,8 @@ log = structlog.get_logger(__name__)
 PLANNED = NudgeState.PLANNED.value
 ID_CHUNK = 5_000
 MAX_ERROR = 2_000
-COLUMNS = tuple(c for c in Nudge.__table__.columns if c.name != "tenant_id")
+NUDGES = table(Nudge)
+COLUMNS = tuple(c for c in NUDGES.columns if c.name != "tenant_id")
 NudgeKey = tuple[int, int, str]
 
 
@@ -78,8 +88,8 @@ class NudgeRepository(Scoped):
                     "due_at": plan.due_at,
                     "revision": 1,
                     "variant": plan.variant,
-                    "reason": plan.reason,
-                    "batch_key": plan.batch_key,
+                    "reason": clean_text(plan.reason),
+                    "batch_key": clean_optional(plan.batch_key, 200),
                     "attempts": 0,
                     "created_at": now,
                     "updated_at": now,
@@ -92,8 +102,8 @@ class NudgeRepository(Scoped):
         return changed
 
     async def _plan_chunk(self, values: Sequence[dict[str, Any]]) -> list[NudgeRow]:
-        insert = self._upsert(Nudge).values(list(values))
-        new = insert.excluded
+        insert = self._upsert(Nudge)
+        new, old = insert.excluded, NUDGES.c
         statement = insert.on_conflict_do_update(
             index_elements=["tenant_id", "meeting_id", "person_id", "kind"],
             set_={
@@ -102,17 +112,17 @@ class NudgeRepository(Scoped):
                 "reason": new.reason,
                 "role": new.role,
                 "batch_key": new.batch_key,
-                "revision": Nudge.revision + 1,
+                "revision": old.revision + 1,
                 "updated_at": new.updated_at,
             },
-            where=(Nudge.state == PLANNED)
+            where=(old.state == PLANNED)
             & (
-                (Nudge.due_at != new.due_at)
-                | (Nudge.variant != new.variant)
-                | Nudge.batch_key.is_distinct_from(new.batch_key)
+                (old.due_at != new.due_at)
+                | (old.variant != new.variant)
+                | old.batch_key.is_distinct_from(new.batch_key)
             ),
         ).returning(*COLUMNS)
-        result = await self.session.execute(statement)
+        result = await self.session.execute(statement, list(values))
         return [_row(mapping) for mapping in result.mappings()]
 
     async def _people_ids(self, emails: Any) -> dict[str, int]:

@@ -5,18 +5,27 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import structlog
 from sqlalchemy import or_
 
-from service.domain.model import normalise_email
 from service.storage.models import Person
-from service.storage.repositories.base import Scoped, chunks, rowcount, utcnow
+from service.storage.repositories.base import (
+    Scoped,
+    chunks,
+    clean_optional,
+    rowcount,
+    table,
+    utcnow,
+)
+from service.storage.repositories.participants import normalise_email
 from service.storage.rows import PersonIn, PersonRow
 
 log = structlog.get_logger(__name__)
 
 PAGE = 500
+PEOPLE = table(Person)
 
 
 def person_row(person: Person) -> PersonRow:
@@ -36,12 +45,24 @@ def person_row(person: Person) -> PersonRow:
     )
 
 
+def _problem(email: str | None, person: PersonIn) -> str | None:
+    if email is None or "@" not in email:
+        return "invalid email address"
+    try:
+        ZoneInfo(person.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "unknown time zone (an IANA name such as Europe/Berlin is needed)"
+    return None
+
+
 def _clean(people: Iterable[PersonIn], tenant_id: int) -> dict[str, PersonIn]:
+    """Valid people by normalised email; the others are skipped and reported by position."""
     unique: dict[str, PersonIn] = {}
-    for person in people:
+    for index, person in enumerate(people):
         email = normalise_email(person.email)
-        if email is None or "@" not in email:
-            log.warning("storage.person.skipped", tenant_id=tenant_id, reason="invalid email")
+        problem = _problem(email, person)
+        if problem is not None or email is None:
+            log.warning("storage.person.skipped", tenant_id=tenant_id, index=index, reason=problem)
             continue
         unique[email] = person
     return unique
@@ -59,14 +80,14 @@ class PeopleRepository(Scoped):
         unique = _clean(people, self.tenant_id)
         ids: dict[str, int] = {}
         now = utcnow()
-        for part in chunks(list(unique.items()), PAGE):
+        for part in chunks(sorted(unique.items()), PAGE):
             values = [
                 self._owned(
                     {
                         "email": email,
-                        "name": person.name,
-                        "timezone": person.timezone or "UTC",
-                        "team": person.team,
+                        "name": clean_optional(person.name, 200),
+                        "timezone": person.timezone,
+                        "team": clean_optional(person.team, 100),
                         "opted_out": person.opted_out,
                         "opted_out_kinds": sorted(set(person.opted_out_kinds)),
                         "muted_contacts": [],
@@ -76,17 +97,17 @@ class PeopleRepository(Scoped):
                 )
                 for email, person in part
             ]
-            insert = self._upsert(Person).values(values)
+            insert = self._upsert(Person)
             statement = insert.on_conflict_do_update(
                 index_elements=["tenant_id", "email"],
                 set_={
                     "name": insert.excluded.name,
                     "timezone": insert.excluded.timezone,
                     "team": insert.excluded.team,
-                    "opted_out": or_(Person.opted_out, insert.excluded.opted_out),
+                    "opted_out": or_(PEOPLE.c.opted_out, insert.excluded.opted_out),
                 },
-            ).returning(Person.email, Person.id)
-            for email, person_id in await self.session.execute(statement):
+            ).returning(PEOPLE.c.email, PEOPLE.c.id)
+            for email, person_id in await self.session.execute(statement, values):
                 ids[email] = person_id
         return ids
 
