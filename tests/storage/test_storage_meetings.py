@@ -15,6 +15,7 @@ from service.storage import (
     PersonIn,
     TenantRepository,
 )
+from service.storage.repositories.insights import InsightRepository
 from tests.storage.builders import T0, VIDEO, count_statements, meeting
 
 ANA = "ana@example.com"
@@ -339,3 +340,29 @@ async def test_upsert_meeting_organizer_copy_decides_guests(
         (after,) = await repo.get_many(ids.values())
     assert {p.email for p in kept.participations} == {ANA, BEN, CAT}
     assert {p.email for p in after.participations} == {ANA, BEN}
+
+
+async def test_insights_last_met_and_stats(database: Database, tenant_id: int) -> None:
+    people = await _people(database, tenant_id)
+    one_on_one = Classification(Modality.VIDEO, one_on_one=True)
+    hold = Classification(Modality.UNKNOWN, is_meeting=False)
+    async with database.transaction() as session:
+        await MeetingRepository(session, tenant_id).upsert_many(
+            [
+                (meeting("old", ANA, [ANA, BEN], start=T0 - timedelta(days=30)), one_on_one),
+                (meeting("recent", ANA, [ANA, BEN], start=T0 - timedelta(days=2)), VIDEO),
+                (meeting("future", ANA, [ANA, BEN], start=T0 + timedelta(days=2)), VIDEO),
+                (meeting("hold", ANA, [ANA], start=T0 - timedelta(days=1)), hold),
+            ],
+            people[ANA],
+            people,
+        )
+    async with database.session() as session:
+        insights = InsightRepository(session, tenant_id)
+        last = await insights.last_met(ANA, BEN, T0)
+        never = await insights.last_met(ANA, CAT, T0)
+        stats = await insights.meeting_stats()
+    assert last == T0 - timedelta(days=2)
+    assert never is None
+    assert (stats.meetings, stats.one_on_ones, stats.not_meetings) == (4, 1, 1)
+    assert stats.by_modality == {"video": 3}

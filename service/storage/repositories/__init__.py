@@ -1,6 +1,7 @@
 """Tenant-scoped repositories (and the unscoped tenant repository)."""
 
 from service.storage.repositories.calendars import CalendarRepository
+from service.storage.repositories.insights import InsightRepository, MeetingStats
 from service.storage.repositories.meetings import MeetingRepository
 from service.storage.repositories.nudges import NudgeRepository
 from service.storage.repositories.people import PeopleRepository
@@ -11,7 +12,9 @@ from service.storage.repositories.tenants import TenantRepository
 __all__ = [
     "AuditRepository",
     "CalendarRepository",
+    "InsightRepository",
     "MeetingRepository",
+    "MeetingStats",
     "NudgeRepository",
     "PeopleRepository",
     "PolicyRepository",
