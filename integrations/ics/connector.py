@@ -17,6 +17,7 @@ import structlog
 from integrations.ics._props import zone
 from integrations.ics.expand import iter_feed
 from integrations.ics.fetch import FetchPolicy, fetch_feed
+from integrations.ics.isolate import expand_in_child
 from integrations.ics.normalise import InvalidFeed
 from service.domain.model import Meeting
 from service.domain.port import (
@@ -30,6 +31,7 @@ from service.domain.port import (
 
 log = structlog.get_logger(__name__)
 PAGE_SIZE = 500
+PARSE_TIMEOUT_S = 60.0
 # One feed is parsed at a time: the GIL serialises the work anyway, and the parser's
 # warnings.catch_warnings() is not safe when two threads enter it at once.
 _PARSE_LOCK = threading.Lock()
@@ -104,12 +106,24 @@ class IcsConnector:
     provider: ClassVar[str] = "ics"
     features: ClassVar[Feature] = Feature.NONE
 
-    def __init__(self, policy: FetchPolicy, page_size: int = PAGE_SIZE) -> None:
-        """Keep the fetch policy (passed in: integrations never read settings)."""
+    def __init__(
+        self,
+        policy: FetchPolicy,
+        page_size: int = PAGE_SIZE,
+        parse_timeout_s: float | None = PARSE_TIMEOUT_S,
+    ) -> None:
+        """Keep the fetch policy and limits (passed in: integrations never read settings).
+
+        `parse_timeout_s`: read each feed in a child process killed after that long (hostile
+        recurrence rules can burn minutes of CPU); None reads it in a thread of this process.
+        """
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
+        if parse_timeout_s is not None and parse_timeout_s <= 0:
+            raise ValueError("parse_timeout_s must be positive (or None)")
         self.policy = policy
         self.page_size = page_size
+        self.parse_timeout_s = parse_timeout_s
 
     async def pull(
         self, calendar: CalendarRef, cursor: str | None, window: SyncWindow
@@ -148,10 +162,9 @@ class IcsConnector:
             window.start.isoformat(),
             window.end.isoformat(),
         ).dump()
-        items = iter_feed(fetched.body, calendar.owner, window, self._zone(calendar))
         page = PullPage()
         count = 0
-        while chunk := await self._next_chunk(items):
+        async for chunk in self._read(fetched.body, calendar, window):
             for item in chunk:
                 if isinstance(item, SkippedEvent):
                     self._log_skip(calendar, item)
@@ -167,12 +180,20 @@ class IcsConnector:
         log.info("ics.pulled", calendar_id=calendar.calendar_id, meetings=count)
         yield page
 
-    async def _next_chunk(
-        self, items: Iterator[Meeting | SkippedEvent]
-    ) -> list[Meeting | SkippedEvent]:
-        """Parse and expand the next items in a worker thread: big feeds take CPU seconds."""
+    async def _read(
+        self, body: bytes, calendar: CalendarRef, window: SyncWindow
+    ) -> AsyncIterator[list[Meeting | SkippedEvent]]:
+        """The feed's items in chunks, read off the event loop (big feeds take CPU seconds)."""
+        zone_name = self._zone(calendar)
         try:
-            return await asyncio.to_thread(_take, items, self.page_size)
+            if self.parse_timeout_s is not None:
+                yield await expand_in_child(
+                    body, calendar.owner, window, zone_name, timeout_s=self.parse_timeout_s
+                )
+                return
+            items = iter_feed(body, calendar.owner, window, zone_name)
+            while chunk := await asyncio.to_thread(_take, items, self.page_size):
+                yield chunk
         except InvalidFeed as exc:
             # Not iCalendar (an error or login page, a truncated body): never a sync that
             # empties the calendar; retried later like any other transient failure.

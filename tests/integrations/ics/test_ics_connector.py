@@ -184,3 +184,36 @@ async def test_pull_ics_window_moved_later_expands_again(feed_server: RunningSer
     inside = SyncWindow(datetime(2024, 1, 15, tzinfo=UTC), datetime(2024, 2, 15, tzinfo=UTC))
     third = [page async for page in connector.pull(source, again[-1].cursor, inside)]
     assert [(p.not_modified, p.cursor) for p in third] == [(True, again[-1].cursor)]
+
+
+async def test_pull_ics_hostile_rule_stopped_by_parse_timeout(feed_server: RunningServer) -> None:
+    # Filters that never match keep the recurrence engine busy for a long time: the child
+    # process reading the feed is killed at the limit.
+    feed_server.app.feeds["hostile"] = Feed(
+        calendar(
+            *(
+                vevent(
+                    "DTSTART:20240101T000000Z",
+                    "RRULE:FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30;BYHOUR=3",
+                    uid=f"h{i}",
+                )
+                for i in range(5)
+            )
+        )
+    )
+    connector = IcsConnector(POLICY, parse_timeout_s=1.5)
+    with pytest.raises(FetchRefused, match=r"took longer than 1\.5 s"):
+        await pull_all(connector, ref(feed_server, "hostile"), None)
+
+
+async def test_pull_ics_in_process_reading_pages(feed_server: RunningServer) -> None:
+    body = calendar(
+        vevent("DTSTART:20240102T090000Z", "RRULE:FREQ=DAILY;COUNT=7", uid="d"),
+        vevent("DTSTART:bogus", uid="bad"),
+    )
+    feed_server.app.feeds["inproc"] = Feed(body)
+    connector = IcsConnector(POLICY, page_size=3, parse_timeout_s=None)
+    pages = await pull_all(connector, ref(feed_server, "inproc"), None)
+    assert [len(p.meetings) for p in pages] == [3, 3, 1]
+    assert [s.source_id for p in pages for s in p.skipped] == ["bad"]
+    assert pages[-1].last
