@@ -2,11 +2,16 @@
 
 Public API::
 
-    IcsConnector(policy).pull(calendar, cursor, window) -> AsyncIterator[PullPage]
+    IcsConnector(policy, page_size=500, parse_timeout_s=60.0)
+        .pull(calendar, cursor, window) -> AsyncIterator[PullPage]
     fetch_feed(url_or_path, *, etag, last_modified, policy) -> FetchResult
-    read_events(data, owner, default_tz) -> Iterator[Meeting | SkippedEvent]   (not expanded)
-    expand_feed(data, owner, window, default_tz) -> ParsedFeed                 (expanded)
+    read_events(data, owner, default_tz="UTC") -> Iterator[Meeting | SkippedEvent]  (not expanded)
+    expand_feed(data, owner, window, default_tz="UTC") -> ParsedFeed              (expanded)
+    iter_feed(data, owner, window, default_tz="UTC") -> Iterator[Meeting | SkippedEvent]
     normalise_vevent(event, owner, default_tz) -> Meeting | SkippedEvent
+
+`read_events`/`expand_feed` raise `InvalidFeed` (a ValueError) when the bytes are not
+iCalendar at all, and ValueError for a bad owner or default_tz; a bad event is a SkippedEvent.
 """
 
 from integrations.ics.connector import IcsConnector
