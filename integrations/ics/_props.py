@@ -217,6 +217,7 @@ def links_and_conference(
     links: list[str] = []
     solution: str | None = None
     solution_name: str | None = None
+    solution_link = ""
     for name, value in event.property_items(recursive=False):
         upper = name.upper()
         if upper != "URL" and upper not in VENDOR_LINKS and not _JOINISH_NAME.match(upper):
@@ -229,6 +230,7 @@ def links_and_conference(
         links.append(link)
         if upper in VENDOR_LINKS and solution is None:
             solution, solution_name = VENDOR_LINKS[upper]
+            solution_link = link
     entry_points: list[EntryPoint] = []
     for value in _conference_values(event):
         uri = str(value).strip()
@@ -242,12 +244,8 @@ def links_and_conference(
     if entry_points:
         conference = Conference(entry_points=tuple(entry_points))
     elif solution is not None:
-        video = tuple(
-            EntryPoint(kind=EntryPointKind.VIDEO, uri=link)
-            for link in links
-            if link.lower().startswith("https:")
-        )
-        conference = Conference(solution=solution, name=solution_name, entry_points=video[:1])
+        video = EntryPoint(kind=EntryPointKind.VIDEO, uri=solution_link)
+        conference = Conference(solution=solution, name=solution_name, entry_points=(video,))
     hint = {"hangoutsMeet": "google_meet", "teamsForBusiness": "teams"}.get(solution or "")
     return tuple(links), conference, hint
 

@@ -272,6 +272,24 @@ def test_read_events_links_and_conference() -> None:
     assert "zoom.us" in meeting.description
 
 
+def test_read_events_vendor_link_is_the_conference_entry_point() -> None:
+    meeting = one(
+        calendar(
+            vevent(
+                "DTSTART:20240301T120000Z",
+                "URL:https://intranet.example.com/event/9",
+                "X-GOOGLE-CONFERENCE:https://meet.google.com/abc-defg-hij",
+            )
+        )
+    )
+    assert meeting.conference is not None
+    assert meeting.conference.solution == "hangoutsMeet"
+    assert [e.uri for e in meeting.conference.entry_points] == [
+        "https://meet.google.com/abc-defg-hij"
+    ]
+    assert meeting.online_provider_hint == "google_meet"
+
+
 def test_read_events_rfc7986_conference_entry_points() -> None:
     meeting = one(
         calendar(
