@@ -9,12 +9,14 @@ import pytest
 from service.storage import (
     CalendarRepository,
     Database,
+    MeetingRepository,
+    NudgeRepository,
     PeopleRepository,
     PersonIn,
     ReportRepository,
     TenantRepository,
 )
-from tests.storage.builders import T0
+from tests.storage.builders import T0, VIDEO, meeting, plan
 
 
 async def test_upsert_people_twice_same_ids(database: Database, tenant_id: int) -> None:
@@ -164,3 +166,29 @@ async def test_get_or_create_tenant_idempotent(database: Database) -> None:
             await repo.get_or_create(" ", "x")
     assert first == second
     assert first.internal_domains == ("acme.com",)
+
+
+async def test_forget_person_removes_every_trace(database: Database, tenant_id: int) -> None:
+    async with database.transaction() as session:
+        people = await PeopleRepository(session, tenant_id).upsert_many(
+            [PersonIn("ana@example.com"), PersonIn("ben@example.com")]
+        )
+        ana, ben = people["ana@example.com"], people["ben@example.com"]
+        meetings = MeetingRepository(session, tenant_id)
+        ids = await meetings.upsert_many(
+            [(meeting("m", "ben@example.com", ["ana@example.com", "ben@example.com"]), VIDEO)],
+            ben,
+            people,
+        )
+        await NudgeRepository(session, tenant_id).plan_many(
+            [plan(ids[("m", T0)], "ana@example.com")]
+        )
+        await CalendarRepository(session, tenant_id).ensure(ana, "ics", "feed")
+        repo = PeopleRepository(session, tenant_id)
+        assert await repo.forget(ana)
+        assert not await repo.forget(ana)
+        (row,) = await meetings.get_many(ids.values())
+        nudges = await NudgeRepository(session, tenant_id).for_meetings(ids.values())
+        assert await repo.get(ana) is None
+    assert [p.email for p in row.participations] == ["ben@example.com"]
+    assert nudges == []

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import structlog
 from sqlalchemy import or_
 
-from service.storage.models import Person
+from service.storage.models import Participation, Person
 from service.storage.repositories.base import (
     Scoped,
     chunks,
@@ -195,3 +195,21 @@ class PeopleRepository(Scoped):
         statement = self._select(Person).where(Person.unsubscribe_token == token)
         person = await self.session.scalar(statement)
         return None if person is None else person_row(person)
+
+    async def forget(self, person_id: int) -> bool:
+        """Delete a person and every trace of their address in this tenant (erasure on request).
+
+        Their calendars, nudges and reports go with them (cascade); their participations in
+        other people's meetings are deleted too, so the address is not kept anywhere.
+        """
+        person = await self.get(person_id)
+        if person is None:
+            return False
+        await self.session.execute(
+            self._delete(Participation).where(
+                or_(Participation.person_id == person_id, Participation.email == person.email)
+            )
+        )
+        await self.session.execute(self._delete(Person).where(Person.id == person_id))
+        log.info("storage.person.forgotten", tenant_id=self.tenant_id, person_id=person_id)
+        return True
