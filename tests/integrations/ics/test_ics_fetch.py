@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 from pathlib import Path
 
@@ -265,10 +266,13 @@ async def test_fetch_feed_unresolvable_host_unavailable() -> None:
 
 
 async def test_fetch_feed_connection_refused_unavailable() -> None:
-    # Port 9 (discard) on loopback: nothing listens there in the test environment.
+    # A port that was just free: bound, then closed, so nothing listens on it.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     with pytest.raises(ProviderUnavailable) as caught:
         await fetch_feed(
-            "http://127.0.0.1:9/feed.ics", etag=None, last_modified=None, policy=policy()
+            f"http://127.0.0.1:{port}/feed.ics", etag=None, last_modified=None, policy=policy()
         )
     assert caught.value.__cause__ is not None
 
