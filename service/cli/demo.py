@@ -176,7 +176,7 @@ async def _sync_all(
             )
             outcome = await sync_calendar(
                 db, tenant_id, connections[person.email], calendar, connector, window,
-                people_ids, now,
+                people_ids, now, policy.link_patterns(),
             )  # fmt: skip
             result.meetings_synced += outcome.meetings
             result.events_skipped += outcome.skipped

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from datetime import time
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from service.domain.classify import ProviderPattern
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -231,6 +233,24 @@ def _default_kinds() -> dict[NudgeKind, KindPolicy]:
     }
 
 
+class MeetingLink(_Strict):
+    """A tenant's own online-meeting URL pattern (a self-hosted Jitsi, a vanity domain)."""
+
+    host: str = Field(min_length=3, max_length=253)
+    path_prefix: str = Field("", max_length=200)
+    provider: str = Field("other", max_length=40)
+    name: str | None = Field(None, max_length=80)
+
+    @model_validator(mode="after")
+    def _valid_pattern(self) -> MeetingLink:
+        self.pattern()  # raises ValueError with a message naming what is wrong
+        return self
+
+    def pattern(self) -> ProviderPattern:
+        """The classifier's form of this pattern."""
+        return ProviderPattern(self.host, self.path_prefix, self.provider, self.name)
+
+
 class Policy(_Strict):
     """A tenant's (or group's) nudge policy; defaults as in DESIGN.md."""
 
@@ -244,6 +264,7 @@ class Policy(_Strict):
     exclusions: Exclusions = Field(default_factory=Exclusions)
     variants: int = Field(3, ge=1, le=50)
     relationships: RelationshipPolicy = Field(default_factory=RelationshipPolicy)
+    meeting_links: tuple[MeetingLink, ...] = Field((), max_length=200)
 
     @field_validator("kinds", mode="before")
     @classmethod
@@ -267,6 +288,10 @@ class Policy(_Strict):
     def kind(self, kind: NudgeKind) -> KindPolicy:
         """The settings of one kind."""
         return self.kinds[kind]
+
+    def link_patterns(self) -> tuple[ProviderPattern, ...]:
+        """The tenant's own meeting-link patterns, for the classifier."""
+        return tuple(link.pattern() for link in self.meeting_links)
 
 
 class PolicyError(ValueError):

@@ -14,9 +14,11 @@ from aiosmtpd.controller import Controller
 
 from integrations.ics import FetchPolicy, IcsConnector
 from service.delivery import deliver_due
+from service.domain.classify import ProviderPattern
+from service.domain.policy import validate_policy
 from service.domain.port import CalendarRef, SyncWindow
 from service.email import EmailRenderer, SmtpConfig, SmtpMailer
-from service.ingest import sync_calendar
+from service.ingest import SyncOutcome, sync_calendar
 from service.mailing import MailConfig
 from service.planning import plan_upcoming
 from service.storage import (
@@ -83,12 +85,17 @@ async def _setup(database: Database, tenant_id: int, feed: Path) -> tuple[int, d
 
 
 async def _sync(
-    database: Database, tenant_id: int, connection: int, feed: Path, people: dict[str, int]
-):  # type: ignore[no-untyped-def]
+    database: Database,
+    tenant_id: int,
+    connection: int,
+    feed: Path,
+    people: dict[str, int],
+    patterns: tuple[ProviderPattern, ...] = (),
+) -> SyncOutcome:
     calendar = CalendarRef(owner=ANA, source=str(feed), default_timezone="Europe/London")
     connector = IcsConnector(FetchPolicy(allow_files=True))
     return await sync_calendar(
-        database, tenant_id, connection, calendar, connector, WINDOW, people, NOW
+        database, tenant_id, connection, calendar, connector, WINDOW, people, NOW, patterns
     )
 
 
@@ -187,3 +194,38 @@ async def test_deliver_smtp_refusal_fails_or_retries(
         states = await NudgeRepository(session, tenant_id).count_by_kind_and_state()
     assert {s for (_kind, s) in states} == {state}
     await asyncio.sleep(0)
+
+
+SELF_HOSTED = """BEGIN:VEVENT
+UID:own-1@example.com
+DTSTAMP:20261101T000000Z
+DTSTART:20261124T120000Z
+DTEND:20261124T123000Z
+SUMMARY:Design crit
+LOCATION:https://talk.acme-intern.example/rooms/design-crit
+ORGANIZER:mailto:ana@example.com
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:ana@example.com
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:ben@example.com
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:cat@example.com
+END:VEVENT
+"""
+
+
+async def test_sync_calendar_uses_tenant_meeting_links(
+    database: Database, tenant_id: int, tmp_path: Path
+) -> None:
+    policy = validate_policy(
+        {"meeting_links": [{"host": "talk.acme-intern.example", "path_prefix": "/rooms/"}]}
+    )
+    feed = tmp_path / "ana.ics"
+    feed.write_bytes(_feed(SELF_HOSTED))
+    connection, people = await _setup(database, tenant_id, feed)
+    await _sync(database, tenant_id, connection, feed, people, policy.link_patterns())
+    async with database.session() as session:
+        rows = [
+            r
+            async for r in MeetingRepository(session, tenant_id).iter_upcoming(
+                NOW, NOW + timedelta(days=1)
+            )
+        ]
+    assert [(r.modality, r.provider) for r in rows] == [("video", "other")]

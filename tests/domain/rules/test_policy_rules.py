@@ -241,3 +241,36 @@ def test_policy_exclusions_keyword_is_word_boundary_aware() -> None:
     assert exclusions.matched_keyword("CONFIDENTIAL: roadmap") == "confidential"
     assert exclusions.matched_keyword("Biomedical research sync") is None
     assert exclusions.matched_keyword("") is None
+
+
+def test_validate_policy_meeting_links_become_patterns() -> None:
+    policy = validate_policy(
+        {
+            "meeting_links": [
+                {"host": "Meet.Acme.example", "path_prefix": "/r/", "provider": "jitsi"}
+            ]
+        }
+    )
+    (pattern,) = policy.link_patterns()
+    assert (pattern.host, pattern.path_prefix, pattern.provider) == (
+        "meet.acme.example",
+        "/r/",
+        "jitsi",
+    )
+
+
+@pytest.mark.parametrize(
+    ("link", "words"),
+    [
+        ({"host": "not a host"}, "host must be a domain name"),
+        ({"host": "x.example", "path_prefix": "rooms"}, "path_prefix must start with '/'"),
+        ({"host": "x.example", "provider": "Bad Key"}, "provider must be a lowercase"),
+        ({"host": "x.example", "colour": "red"}, "colour"),
+    ],
+)
+def test_validate_policy_bad_meeting_link_names_field(link: dict[str, str], words: str) -> None:
+    with pytest.raises(PolicyError) as caught:
+        validate_policy({"meeting_links": [link]})
+    (error,) = caught.value.errors
+    assert error["field"].startswith("meeting_links.0")
+    assert words in error["field"] + " " + error["message"]
