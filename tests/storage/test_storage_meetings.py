@@ -366,3 +366,29 @@ async def test_insights_last_met_and_stats(database: Database, tenant_id: int) -
     assert never is None
     assert (stats.meetings, stats.one_on_ones, stats.not_meetings) == (4, 1, 1)
     assert stats.by_modality == {"video": 3}
+
+
+async def test_upsert_meeting_long_uid_hashed(database: Database, tenant_id: int) -> None:
+    people = await _people(database, tenant_id)
+    uid = "040000008200E00074C5B7101A82E008" * 100
+    async with database.transaction() as session:
+        repo = MeetingRepository(session, tenant_id)
+        ids = await repo.upsert_many([(meeting(uid, ANA, [ANA]), VIDEO)], people[ANA], people)
+        again = await repo.upsert_many([(meeting(uid, BEN, [ANA]), VIDEO)], people[BEN], people)
+        removed = await repo.remove([(uid, None)])
+        (row,) = await repo.get_many(ids.values())
+    assert ids == again
+    assert list(ids) == [(uid, T0)]
+    assert row.ical_uid.startswith("sha256:")
+    assert removed.cancelled == (row.id,)
+
+
+async def test_upsert_meeting_own_event_accepted(database: Database, tenant_id: int) -> None:
+    people = await _people(database, tenant_id)
+    async with database.transaction() as session:
+        repo = MeetingRepository(session, tenant_id)
+        ids = await repo.upsert_many([(meeting("own", ANA, None), VIDEO)], people[ANA], people)
+        (row,) = await repo.get_many(ids.values())
+    (ana,) = row.participations
+    assert (ana.email, ana.response, ana.in_calendar) == (ANA, "accepted", True)
+    assert row.human_count is None

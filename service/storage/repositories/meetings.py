@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -35,9 +36,21 @@ CANCELLED = EventStatus.CANCELLED.value
 ID_CHUNK = 5_000
 
 
+# Index entries have a size limit (about 2.7 kB on PostgreSQL): longer UIDs are stored hashed.
+MAX_UID = 512
+
+
+def stored_uid(uid: str) -> str:
+    """The UID as stored: cleaned, and replaced by a stable hash when it is too long to index."""
+    text = clean_text(uid)
+    if len(text) <= MAX_UID:
+        return text
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _key(meeting: Meeting) -> Key:
-    """The stored identity of a meeting: its cleaned UID and original start."""
-    return (clean_text(meeting.uid), meeting.instance_start)
+    """The stored identity of a meeting: its stored UID and original start."""
+    return (stored_uid(meeting.uid), meeting.instance_start)
 
 
 def _emails(items: Sequence[tuple[Meeting, Classification]]) -> set[str]:
@@ -60,7 +73,7 @@ def _meeting_values(
 ) -> dict[str, Any]:
     people = read_people(meeting)
     return {
-        "ical_uid": clean_text(meeting.uid),
+        "ical_uid": stored_uid(meeting.uid),
         "original_start": meeting.instance_start,
         "start": meeting.start,
         "end": meeting.end,
@@ -251,8 +264,8 @@ class MeetingRepository(MeetingReads):
         return await self._drop_person(seen_by_person_id, wanted)
 
     async def _ids_for_keys(self, keys: Sequence[tuple[str, datetime | None]]) -> list[int]:
-        exact = {(clean_text(uid), start) for uid, start in keys if start is not None}
-        whole = {clean_text(uid) for uid, start in keys if start is None}
+        exact = {(stored_uid(uid), start) for uid, start in keys if start is not None}
+        whole = {stored_uid(uid) for uid, start in keys if start is None}
         uids = sorted(whole | {uid for uid, _ in exact})
         found: list[int] = []
         for part in chunks(uids, ID_CHUNK):

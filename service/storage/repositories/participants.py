@@ -87,7 +87,10 @@ def parties(
     own = Party(
         email=owner,
         kind=AttendeeKind.PERSON.value,
-        response=Response.ACCEPTED.value if owner == organizer else Response.UNKNOWN.value,
+        # Their own event (no organizer, or they organize it) counts as accepted.
+        response=(
+            Response.ACCEPTED.value if organizer in (None, owner) else Response.UNKNOWN.value
+        ),
         organizer=owner == organizer,
         optional=False,
         in_calendar=seen_by_person_id is not None,
