@@ -70,9 +70,10 @@ PROVIDERS: tuple[Provider, ...] = (
         *(f"zoom.com{p}" for p in _ZOOM_PATHS), "events.zoom.us/"
     )),
     Provider("google_meet", "Google Meet", (
-        "meet.google.com/", "hangouts.google.com/hangouts/", "hangouts.google.com/call/",
-        "plus.google.com/hangouts/", "g.co/meet/", "stream.meet.google.com/",
+        "meet.google.com/", "hangouts.google.com/", "plus.google.com/hangouts/", "g.co/meet/",
+        "stream.meet.google.com/",
     )),
+    Provider("google_duo", "Google Duo", ("duo.app.goo.gl/", "duo.google.com/")),
     Provider("teams", "Microsoft Teams", (
         "teams.microsoft.com/l/meetup-join/", "teams.microsoft.com/meet/",
         "teams.microsoft.com/l/meeting/", "teams.microsoft.com/_#/l/meetup-join/",
@@ -82,11 +83,10 @@ PROVIDERS: tuple[Provider, ...] = (
         "teams.microsoftonline.cn/l/meetup-join/",
     )),
     Provider("webex", "Webex", ("webex.com/", "webexgov.us/", "webex.ca/")),
+    # GoTo Webinar is the same service and client as GoTo Meeting: one provider key.
     Provider("goto", "GoTo Meeting", (
-        "gotomeeting.com/join/", "gotomeet.me/", "meet.goto.com/", "app.goto.com/meeting/",
-    )),
-    Provider("goto_webinar", "GoTo Webinar", (
-        "gotowebinar.com/join/", "gotowebinar.com/register/",
+        "gotomeeting.com/", "gotomeet.me/", "meet.goto.com/", "app.goto.com/meeting/",
+        "gotowebinar.com/",
     )),
     Provider("goto_training", "GoTo Training", ("gototraining.com/join/",)),
     Provider("bluejeans", "BlueJeans", ("bluejeans.com/", "bjn.vc/")),
@@ -185,7 +185,8 @@ PROVIDERS: tuple[Provider, ...] = (
 NOT_JOIN: tuple[str, ...] = (
     "zoom.us/u/", "zoomgov.com/u/", "help.webex.com/", "www.webex.com/", "blog.webex.com/",
     "developer.webex.com/", "settings.webex.com/", "dialin.teams.microsoft.com/",
-    "help.bluejeans.com/", "support.zoom.us/",
+    "help.bluejeans.com/", "support.zoom.us/", "support.gotomeeting.com/",
+    "support.gotowebinar.com/", "blog.gotomeeting.com/",
 )  # fmt: skip
 
 PROVIDER_NAMES: Mapping[str, str] = {p.key: p.name for p in PROVIDERS} | {
@@ -204,6 +205,8 @@ SOLUTIONS: Mapping[str, str] = {
 }
 
 _NOT_JOIN_KEY = ""
+# Services whose rooms are whole host names: any https://<name>.zm.page is a Zoom room.
+_HOST_ROOMS: tuple[tuple[str, str], ...] = ((".zm.page", "zoom"),)
 
 
 def _split(spec: str) -> tuple[str, str]:
@@ -311,22 +314,26 @@ def _match_builtin(url: str) -> tuple[str, str] | None:
     for prefix, key in _PATH_ONLY:
         if prefix in path:
             return key, PROVIDER_NAMES[key]
+    for suffix, key in _HOST_ROOMS:
+        if host.endswith(suffix) and len(host) > len(suffix):
+            return key, PROVIDER_NAMES[key]
     return _skype_self_hosted(host, url)
 
 
 def _skype_self_hosted(host: str, url: str) -> tuple[str, str] | None:
-    # Skype for Business on-premises: https://meet.<org>/<alias>/<8-char conference id>
-    if not (host.startswith(("meet.", "lync.")) and host.count(".") >= 2):
+    # Skype for Business on-premises: https://meet.<org>/<alias>/<conference id>, or with the
+    # SIP domain first: https://join.<org>/<sip domain>/meet/<alias>/<conference id>.
+    if not (host.startswith(("meet.", "lync.", "join.")) and host.count(".") >= 2):
         return None
-    path = url[url.find(host) + len(host) :].partition("?")[0].strip("/")
-    alias, _, conf = path.partition("/")
-    if (
-        alias
-        and 6 <= len(conf) <= 10
-        and conf.isalnum()
-        and conf == conf.upper()
-        and "/" not in alias
-    ):
+    match = _SPLIT.match(url)
+    parts = match.group(2).strip("/").split("/") if match else []
+    if len(parts) == 4 and parts[1].lower() == "meet":
+        alias, conf = parts[2], parts[3]
+    elif len(parts) == 2 and not host.startswith("join."):
+        alias, conf = parts
+    else:
+        return None
+    if alias and 6 <= len(conf) <= 10 and conf.isalnum() and conf == conf.upper():
         return "skype", "Skype for Business"
     return None
 

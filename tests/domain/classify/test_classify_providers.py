@@ -78,6 +78,18 @@ def test_count_providers_at_least_75() -> None:
         ("https://facetime.apple.com/join#v=1&p=abc", "facetime"),
         ("https://telemost.yandex.ru/j/12345678901234", "telemost"),
         ("https://cal.video/abc", "cal_video"),
+        # MeetingBar's sample calendar: every link shape it knows.
+        ("https://duo.app.goo.gl/AQVKmTTO6DRmQF6LWF6adB", "google_duo"),
+        ("https://hangouts.google.com/klasdfjlkasdf", "google_meet"),
+        ("https://join.vwgroup.com/volkswagen.de/meet/eduard.raile/89SWV0TY", "skype"),
+        ("https://meet.contoso.com/contoso.com/meet/jdoe/K7P2Q9RX", "skype"),
+        ("https://gotomeeting.com/testing", "goto"),
+        ("https://gotowebinar.com/testing", "goto"),
+        ("https://attendee.gotowebinar.com/register/123456789", "goto"),
+        ("https://meetingbar.zm.page", "zoom"),
+        ("https://acme.zm.page/", "zoom"),
+        # Teams' short join URL (2025-): /meet/<meeting id>?p=<hashed passcode>.
+        ("https://teams.microsoft.com/meet/23456789012345?p=AbCdEf123", "teams"),
     ],
 )
 def test_match_provider_url_known(url: str, key: str) -> None:
@@ -99,6 +111,12 @@ def test_match_provider_url_known(url: str, key: str) -> None:
         "https://aka.ms/JoinTeamsMeeting",
         "https://docs.google.com/document/d/1/edit",
         "https://meet.acme.com/",
+        "https://zm.page",
+        "https://zm.page.example.com/x",
+        "https://www.gotomeeting.com/pricing",
+        "https://support.gotomeeting.com/s/article",
+        "https://join.acme.com/jdoe/K7P2Q9RX",
+        "https://join.acme.com/acme.com/meet/jdoe/lowercase1",
         "not a url",
         "https://",
         "mailto:someone@zoom.us",
