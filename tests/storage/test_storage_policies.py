@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
-from service.storage import AuditRepository, Database, PolicyRepository
+from service.storage import AuditRepository, Database, PolicyConflict, PolicyRepository
 from service.storage.models import PolicyVersion
 from service.storage.repositories.base import utcnow
 
@@ -68,3 +72,29 @@ async def test_save_policy_duplicate_version_refused(
         )
         with pytest.raises(IntegrityError):
             await session.flush()
+
+
+async def test_save_policy_concurrent_loser_conflicts(
+    db_url: str, database: Database, tenant_id: int
+) -> None:
+    other = Database.connect(db_url)
+    inserting = asyncio.Event()
+
+    def watch(_c: Any, _cur: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("INSERT INTO policies"):
+            inserting.set()
+
+    event.listen(other.engine.sync_engine, "before_cursor_execute", watch)
+    try:
+        async with database.session() as first, other.session() as second:
+            assert await PolicyRepository(first, tenant_id).save(None, {"v": 1}, "a") == 1
+            racer = asyncio.create_task(PolicyRepository(second, tenant_id).save(None, {}, "b"))
+            await inserting.wait()  # the loser has read the version before the winner commits
+            await first.commit()
+            with pytest.raises(PolicyConflict, match="version 1 of the tenant default"):
+                await racer
+            await second.rollback()
+            assert await PolicyRepository(second, tenant_id).save(None, {}, "b") == 2
+            await second.commit()
+    finally:
+        await other.dispose()

@@ -5,7 +5,11 @@ from service.storage.repositories.insights import InsightRepository, MeetingStat
 from service.storage.repositories.meetings import MeetingRepository
 from service.storage.repositories.nudges import NudgeRepository
 from service.storage.repositories.people import PeopleRepository
-from service.storage.repositories.policies import AuditRepository, PolicyRepository
+from service.storage.repositories.policies import (
+    AuditRepository,
+    PolicyConflict,
+    PolicyRepository,
+)
 from service.storage.repositories.reports import ReportRepository
 from service.storage.repositories.tenants import TenantRepository
 
@@ -17,6 +21,7 @@ __all__ = [
     "MeetingStats",
     "NudgeRepository",
     "PeopleRepository",
+    "PolicyConflict",
     "PolicyRepository",
     "ReportRepository",
     "TenantRepository",

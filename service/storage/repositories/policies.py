@@ -6,9 +6,21 @@ import builtins
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from service.storage.models import AuditEntry, PolicyVersion
 from service.storage.repositories.base import Scoped, utcnow
 from service.storage.rows import AuditRow, PolicyRow
+
+
+class PolicyConflict(Exception):
+    """Another save of the same policy won the race for this version."""
+
+    def __init__(self, group_key: str | None, version: int) -> None:
+        where = "the tenant default" if group_key is None else f"group {group_key!r}"
+        super().__init__(f"policy version {version} of {where} was saved concurrently")
+        self.group_key = group_key
+        self.version = version
 
 
 def _policy_row(policy: PolicyVersion) -> PolicyRow:
@@ -111,7 +123,7 @@ class PolicyRepository(Scoped):
         """Store `body` as the next version and audit it (before/after) in the same transaction.
 
         Returns the new version number. Two concurrent saves of one group cannot both win: the
-        loser fails on the unique version and its transaction rolls back.
+        loser gets `PolicyConflict` and must roll back (and may retry on the new version).
         """
         before = await self.current(group_key)
         version = 1 if before is None else before.version + 1
@@ -124,7 +136,10 @@ class PolicyRepository(Scoped):
             created_at=utcnow(),
         )
         self.session.add(policy)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            raise PolicyConflict(group_key, version) from exc
         await AuditRepository(self.session, self.tenant_id).record(
             actor,
             "policy.save",
