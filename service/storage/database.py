@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -27,9 +27,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+ASYNC_DRIVERS = {
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
+
+
+def async_url(url: str) -> URL:
+    """`url` with the async driver this package runs on (plain postgresql:// or sqlite:// too)."""
+    parsed = make_url(url)
+    driver = ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername)
+    if driver not in ASYNC_DRIVERS.values():
+        raise ValueError(
+            f"unsupported database URL scheme {parsed.drivername!r}: "
+            "use sqlite+aiosqlite:// or postgresql+asyncpg://"
+        )
+    return parsed.set(drivername=driver)
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An async engine for `url`; on SQLite with foreign keys and WAL turned on per connection."""
-    parsed = make_url(url)
+    parsed = async_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(parsed, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -103,9 +103,15 @@ def test_models_match_migration_tables() -> None:
 
 
 async def test_connect_database_lazily() -> None:
-    db = Database.connect("postgresql+asyncpg://nobody@127.0.0.1:9/none")
+    db = Database.connect("postgresql://nobody@127.0.0.1:9/none")
     assert db.dialect == "postgresql"
+    assert db.engine.url.drivername == "postgresql+asyncpg"
     await db.dispose()
+
+
+def test_connect_database_unknown_scheme_named() -> None:
+    with pytest.raises(ValueError, match="unsupported database URL scheme 'mysql'"):
+        Database.connect("mysql://root@localhost/x")
 
 
 def test_export_public_api() -> None:
