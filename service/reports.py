@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,12 +61,17 @@ def _past_meeting(row: MeetingRow) -> PastMeeting:
     )
 
 
-def _count_week(row: MeetingRow, weeks: dict[str, WeekCounts]) -> None:
+def _count_week(
+    row: MeetingRow, windows: Mapping[str, tuple[datetime, datetime]], weeks: dict[str, WeekCounts]
+) -> None:
     if row.status == "cancelled" or not row.is_meeting:
         return
     hours = (row.end - row.start).total_seconds() / 3600
     for participation in row.participations:
         if participation.person_id is None or participation.response == Response.DECLINED:
+            continue
+        window = windows.get(participation.email)
+        if window is None or not window[0] <= row.start < window[1]:
             continue
         counts = weeks.setdefault(participation.email, WeekCounts())
         counts.by_modality[row.modality] += 1
@@ -81,15 +86,17 @@ async def find_relationships(
     policy: RelationshipPolicy,
     now: datetime,
 ) -> RelationshipFindings:
-    """Stream past and upcoming meetings once; return lapsed relationships and week counts."""
+    """Stream past and upcoming meetings once; return lapsed relationships and week counts.
+
+    Each person's week is the last full Monday-to-Sunday week in their own time zone.
+    """
     meetings = MeetingRepository(session, tenant_id)
     tracker = RelationshipTracker(policy, internal_people=frozenset(people))
+    windows = {email: report_week(now, person.timezone)[1:] for email, person in people.items()}
     weeks: dict[str, WeekCounts] = {}
-    week_start = now - WEEK
     async for row in meetings.iter_past(now - timedelta(days=policy.lookback_days), now):
         tracker.add(_past_meeting(row))
-        if row.start >= week_start:
-            _count_week(row, weeks)
+        _count_week(row, windows, weeks)
     scheduled: set[frozenset[str]] = set()
     async for row in meetings.iter_upcoming(now, now + LOOKAHEAD, include_cancelled=False):
         humans = sorted(set(_attendees(row)))
@@ -104,7 +111,12 @@ async def find_relationships(
     )
 
 
-def report_week_start(now: datetime, timezone: str) -> date:
-    """The Monday of the person's local week: one report per person per week."""
-    local = now.astimezone(ZoneInfo(timezone)).date()
-    return local - timedelta(days=local.weekday())
+def report_week(now: datetime, timezone: str) -> tuple[date, datetime, datetime]:
+    """The last full local week before `now`: its Monday, and its start and end in UTC."""
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone).date()
+    this_monday = local - timedelta(days=local.weekday())
+    monday = this_monday - WEEK
+    start = datetime.combine(monday, time(0), zone).astimezone(UTC)
+    end = datetime.combine(this_monday, time(0), zone).astimezone(UTC)
+    return monday, start, end

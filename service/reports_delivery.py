@@ -27,7 +27,7 @@ from service.email import (
     message_id_for,
 )
 from service.mailing import MailConfig, person_links
-from service.reports import RelationshipFindings, find_relationships, report_week_start
+from service.reports import RelationshipFindings, find_relationships, report_week
 from service.storage import Database, NudgeRepository, PeopleRepository, PersonRow, ReportRepository
 
 log = structlog.get_logger(__name__)
@@ -72,7 +72,7 @@ def _report(
     )
     return WeeklyReport(
         report_id=report_id, recipient_email=person.email, recipient_name=person.name,
-        timezone=person.timezone, week_start=report_week_start(now, person.timezone),
+        timezone=person.timezone, week_start=report_week(now, person.timezone)[0],
         lapsed=lapsed, week=week, preferences_url=links.preferences_url,
         unsubscribe_url=links.unsubscribe_url,
     )  # fmt: skip
@@ -101,17 +101,20 @@ async def send_weekly_reports(
         findings = await find_relationships(session, tenant_id, people, policy.relationships, now)
         zones = {p.id: p.timezone for p in people.values()}
         per_day = await NudgeRepository(session, tenant_id).sent_counts_by_person_day(
-            now - timedelta(days=7), zones
+            now - timedelta(days=15), zones
         )
     sent_per_person: Counter[int] = Counter()
-    for (person_id, _day), n in per_day.items():
-        sent_per_person[person_id] += n
+    weeks = {p.id: report_week(now, p.timezone)[0] for p in people.values()}
+    for (person_id, day), n in per_day.items():
+        monday = weeks.get(person_id)
+        if monday is not None and monday <= day < monday + timedelta(days=7):
+            sent_per_person[person_id] += n
     outcome.lapsed = sum(len(items) for items in findings.lapsed.values())
     for person in sorted(people.values(), key=lambda p: p.email):
         if person.opted_out:
             continue
         outcome.people += 1
-        week_start = report_week_start(now, person.timezone)
+        week_start = report_week(now, person.timezone)[0]
         async with db.session() as session:
             reports = ReportRepository(session, tenant_id)
             claimed = await reports.claim(person.id, week_start)

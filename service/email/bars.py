@@ -74,7 +74,7 @@ def habit_bars(week: WeekAtAGlance) -> list[Bar]:
             rest_chars=BAR_MAX_CHARS - chars if total else 0,
         )
     ]
-    if week.nudges_sent:
+    if week.nudges_sent and week.nudges_acted is not None:
         acted = min(week.nudges_acted, week.nudges_sent)
         width, chars = _scale(acted, week.nudges_sent)
         bars.append(

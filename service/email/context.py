@@ -155,7 +155,7 @@ class WeekAtAGlance:
     meetings_by_modality: Mapping[str, int] = field(default_factory=dict)
     one_on_ones: int = 0
     nudges_sent: int = 0
-    nudges_acted: int = 0
+    nudges_acted: int | None = None  # None: not tracked, so not shown
     hours_in_meetings: float = 0.0
 
     def __post_init__(self) -> None:
@@ -163,7 +163,8 @@ class WeekAtAGlance:
             _require_non_negative(f"meetings_by_modality[{key!r}]", count)
         _require_non_negative("one_on_ones", self.one_on_ones)
         _require_non_negative("nudges_sent", self.nudges_sent)
-        _require_non_negative("nudges_acted", self.nudges_acted)
+        if self.nudges_acted is not None:
+            _require_non_negative("nudges_acted", self.nudges_acted)
         _require_non_negative("hours_in_meetings", self.hours_in_meetings)
         # A read-only copy: the caller's dict may change after this value is built.
         object.__setattr__(

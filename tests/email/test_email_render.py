@@ -253,6 +253,14 @@ def test_render_report_empty_week_reads_well(renderer: EmailRenderer) -> None:
     assert "One-on-ones  0 of 0" in r.text
 
 
+def test_render_report_untracked_ideas_not_shown(renderer: EmailRenderer) -> None:
+    week = WeekAtAGlance(meetings_by_modality={"video": 3}, nudges_sent=2, nudges_acted=None)
+    r = renderer.render_report(report(week=week))
+    assert "Ideas tried" not in r.text
+    assert "Ideas tried" not in r.html
+    assert "sent you 2 small ideas." in " ".join(r.text.split())
+
+
 def test_render_report_escapes_contact_name(renderer: EmailRenderer) -> None:
     r = renderer.render_report(report(lapsed=(contact('<script>x</script>"'),)))
     assert "<script>" not in r.html
