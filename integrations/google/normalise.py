@@ -6,10 +6,27 @@ type-checked, because a sync page may hold anything and one bad event must not s
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from integrations.google._fast import Doubt, context, fast_meeting
+from integrations.google._fields import (
+    _EVENT_TYPES,
+    _STATUS,
+    MAX_ATTENDEES,
+    MAX_ENTRY_POINTS,
+    _attendee,
+    _entry_point,
+    _flag,
+    _is_master,
+    _map,
+    _maps,
+    _moment,
+    _Skip,
+    _text,
+    _zone,
+)
 from service.domain.model import (
     Attendee,
     AttendeeKind,
@@ -23,120 +40,6 @@ from service.domain.model import (
     normalise_email,
 )
 from service.domain.port import SkippedEvent
-
-MAX_TIME_TEXT = 64  # an RFC 3339 timestamp is ~30 characters: longer text is not a time
-MAX_ATTENDEES = 5000
-MAX_ENTRY_POINTS = 50
-
-_STATUS = {
-    "confirmed": EventStatus.CONFIRMED,
-    "tentative": EventStatus.TENTATIVE,
-    "cancelled": EventStatus.CANCELLED,
-}
-_EVENT_TYPES = {
-    "outOfOffice": EventType.OUT_OF_OFFICE,
-    "focusTime": EventType.FOCUS_TIME,
-    "workingLocation": EventType.WORKING_LOCATION,
-}
-_RESPONSES = {
-    "accepted": Response.ACCEPTED,
-    "tentative": Response.TENTATIVE,
-    "declined": Response.DECLINED,
-    "needsAction": Response.NEEDS_ACTION,
-}
-_ENTRY_KINDS = {kind.value: kind for kind in EntryPointKind}
-# Google names the secret of an entry point differently per solution; the first one present wins.
-_PIN_KEYS = ("pin", "accessCode", "passcode", "meetingCode", "password")
-_RESOURCE_DOMAIN = "resource.calendar.google.com"
-
-
-class _Skip(Exception):
-    """Raised inside the normaliser; becomes a SkippedEvent with this reason."""
-
-
-def _text(payload: Mapping[str, object], key: str) -> str | None:
-    value = payload.get(key)
-    if isinstance(value, str):
-        return value.strip() or None
-    return None
-
-
-def _map(payload: Mapping[str, object], key: str) -> Mapping[str, object] | None:
-    value = payload.get(key)
-    if type(value) is dict:  # what json.loads makes: skip the slower ABC check
-        return value
-    return value if isinstance(value, Mapping) else None
-
-
-def _maps(payload: Mapping[str, object], key: str, limit: int) -> list[Mapping[str, object]]:
-    value = payload.get(key)
-    if type(value) is not list and (
-        not isinstance(value, Sequence) or isinstance(value, str | bytes)
-    ):
-        return []
-    return [item for item in value[:limit] if type(item) is dict or isinstance(item, Mapping)]
-
-
-def _flag(payload: Mapping[str, object], key: str) -> bool:
-    return payload.get(key) is True
-
-
-def _zone(name: str | None, default: ZoneInfo) -> ZoneInfo:
-    """The named IANA zone; the default when absent or unknown (Google only sends IANA names)."""
-    if not name or len(name) > MAX_TIME_TEXT:
-        return default
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return default
-
-
-def _moment(
-    when: Mapping[str, object] | None, field: str, default: ZoneInfo
-) -> tuple[datetime, bool] | None:
-    """(UTC instant, all-day) of an EventDateTime {dateTime|date, timeZone}; None when absent."""
-    if when is None:
-        return None
-    zone = _zone(_text(when, "timeZone"), default)
-    stamp = _text(when, "dateTime")
-    day = _text(when, "date")
-    try:
-        if stamp is not None:
-            if len(stamp) > MAX_TIME_TEXT or len(stamp) < 11:
-                raise ValueError(stamp[:MAX_TIME_TEXT])
-            parsed = datetime.fromisoformat(stamp)
-            if parsed.tzinfo is None:  # RFC 3339 requires an offset; tolerate its absence
-                parsed = parsed.replace(tzinfo=zone)
-            return parsed.astimezone(UTC), False
-        if day is not None:
-            if len(day) != 10:
-                raise ValueError(day[:MAX_TIME_TEXT])
-            midnight = datetime.combine(date.fromisoformat(day), time(), tzinfo=zone)
-            return midnight.astimezone(UTC), True
-    except (ValueError, OverflowError) as exc:
-        raise _Skip(f"{field} is not a valid date or date-time: {exc}") from None
-    return None
-
-
-def _response(value: str | None) -> Response:
-    return _RESPONSES.get(value or "", Response.UNKNOWN)
-
-
-def _attendee(raw: Mapping[str, object], owner: str) -> Attendee | None:
-    email = normalise_email(_text(raw, "email"))
-    name = _text(raw, "displayName")
-    if email is None and name is None:
-        return None
-    resource = _flag(raw, "resource") or (email or "").endswith("@" + _RESOURCE_DOMAIN)
-    return Attendee(
-        email=email,
-        name=name,
-        kind=AttendeeKind.ROOM if resource else AttendeeKind.PERSON,
-        response=_response(_text(raw, "responseStatus")),
-        optional=_flag(raw, "optional"),
-        organizer=_flag(raw, "organizer"),
-        is_owner=_flag(raw, "self") or (email is not None and email == owner),
-    )
 
 
 def _attendees(
@@ -161,15 +64,6 @@ def _attendees(
     return tuple(found)
 
 
-def _entry_point(raw: Mapping[str, object]) -> EntryPoint | None:
-    kind = _ENTRY_KINDS.get(_text(raw, "entryPointType") or "")
-    uri = _text(raw, "uri")
-    if kind is None or uri is None:
-        return None
-    pin = next((found for key in _PIN_KEYS if (found := _text(raw, key))), None)
-    return EntryPoint(kind=kind, uri=uri, label=_text(raw, "label"), pin=pin)
-
-
 def _conference(payload: Mapping[str, object]) -> Conference | None:
     data = _map(payload, "conferenceData")
     hangout = _text(payload, "hangoutLink")
@@ -192,11 +86,6 @@ def _conference(payload: Mapping[str, object]) -> Conference | None:
     if not points and solution is None:
         return None
     return Conference(solution=solution, name=name, entry_points=tuple(points))
-
-
-def _is_master(payload: Mapping[str, object]) -> bool:
-    rules = payload.get("recurrence")
-    return isinstance(rules, list) and any(isinstance(rule, str) for rule in rules)
 
 
 def _event_type(payload: Mapping[str, object]) -> EventType:
@@ -261,14 +150,18 @@ def normalise_event(
     """Normalise one Google Calendar event; a malformed one becomes a SkippedEvent with a reason."""
     if not isinstance(payload, Mapping):
         return SkippedEvent(None, f"event is not a JSON object but {type(payload).__name__}")
+    owner, zone = context(owner, default_tz)
+    if type(payload) is dict and zone is not None:
+        try:
+            return fast_meeting(payload, owner, zone)
+        except (Doubt, ValueError):
+            pass  # the careful path decides, and says what is wrong
     source_id = payload.get("id")
     source = source_id if isinstance(source_id, str) else None
-    try:
-        zone = ZoneInfo(default_tz)
-    except (ZoneInfoNotFoundError, ValueError):
+    if zone is None:
         return SkippedEvent(source, f"default time zone {default_tz!r} is not an IANA zone")
     try:
-        return _build(payload, normalise_email(owner) or owner, zone)
+        return _build(payload, owner, zone)
     except _Skip as exc:
         return SkippedEvent(source, str(exc))
     except ValueError as exc:  # the Meeting refused a value (e.g. an empty uid)
