@@ -3,7 +3,8 @@
 Builds a realistic mix of provider payloads in memory (Google Calendar events with Meet or
 add-on conference data, Graph events with 5-20 KB Outlook HTML bodies for Teams and Zoom,
 and invitations imported from .ics mail: plain-text bodies with phone bridges, addresses and
-rooms), serialises each to a JSON string, then times, best of a few rounds:
+rooms), serialises each to a JSON string, then times in CPU seconds, over several rounds with
+the passes alternating within each round, and reports medians (of the per-round ratios too):
 
 - json.loads only (the floor: the same bytes must be parsed anyway);
 - json.loads + the connector's normaliser;
@@ -12,8 +13,8 @@ rooms), serialises each to a JSON string, then times, best of a few rounds:
 
 The last line is machine-readable: RESULT {"events_per_s": ..., "ratio_to_json_loads": ...}.
 
-    .venv/bin/python bench/classify.py            # 20,000 events, 5 rounds
-    .venv/bin/python bench/classify.py --quick    # 4,000 events, 3 rounds (well under 2 min)
+    .venv/bin/python bench/classify.py            # 20,000 events, 7 rounds
+    .venv/bin/python bench/classify.py --quick    # 4,000 events, 5 rounds (well under 2 min)
     .venv/bin/python bench/classify.py --profile  # cProfile of the classify pass, top 25
 """
 
@@ -26,6 +27,7 @@ import json
 import os
 import pstats
 import random
+import statistics
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -267,14 +269,17 @@ def build(count: int, seed: int = 7) -> list[tuple[Normaliser, str]]:
     return items
 
 
-def _best(rounds: int, work: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        gc.collect()
-        began = time.process_time()
-        work()
-        best = min(best, time.process_time() - began)
-    return best
+def _cpu(work: Callable[[], object]) -> float:
+    gc.collect()
+    began = time.process_time()
+    work()
+    return time.process_time() - began
+
+
+def _rounds(rounds: int, passes: list[Callable[[], object]]) -> list[list[float]]:
+    """CPU seconds of each pass in each round; the passes alternate within a round, so that
+    a noisy neighbour slows them alike and the ratios between them stay meaningful."""
+    return [[_cpu(work) for work in passes] for _ in range(rounds)]
 
 
 def _pin_one_core() -> str:
@@ -288,12 +293,12 @@ def _pin_one_core() -> str:
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print a table, then the RESULT line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4,000 events, 3 rounds")
+    parser.add_argument("--quick", action="store_true", help="4,000 events, 5 rounds")
     parser.add_argument("--events", type=int, default=None, help="number of events")
     parser.add_argument("--profile", action="store_true", help="cProfile the classify pass")
     args = parser.parse_args(argv)
     count = args.events or (4_000 if args.quick else 20_000)
-    rounds = 3 if args.quick else 5
+    rounds = 5 if args.quick else 7
     where = _pin_one_core()
     items = build(count)
     texts = [text for _, text in items]
@@ -322,26 +327,27 @@ def main(argv: list[str] | None = None) -> None:
         profiler = cProfile.Profile()
         profiler.runcall(classify_only)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-    t_loads = _best(rounds, loads_only)
-    t_norm = _best(rounds, normalise_only)
-    t_full = _best(rounds, full)
-    t_classify = _best(rounds, classify_only)
+    full()  # warm the memos and caches once, as a running worker has them
+    timings = _rounds(rounds, [loads_only, normalise_only, full, classify_only])
     print(
         f"{count} events ({len(meetings)} meetings), {size / count / 1024:.1f} KB JSON each on "
-        f"average, best of {rounds} rounds (CPU time), {where}, Python {sys.version.split()[0]}"
+        f"average, median of {rounds} rounds (CPU time), {where}, Python {sys.version.split()[0]}"
     )
     print(f"{'pass':<40} {'events/s':>12} {'us/event':>9} {'x loads':>8}")
-    for label, seconds in (
-        ("json.loads", t_loads),
-        ("json.loads + normalise", t_norm),
-        ("json.loads + normalise + classify", t_full),
-        ("classify only (normalised meetings)", t_classify),
-    ):
+    labels = (
+        "json.loads",
+        "json.loads + normalise",
+        "json.loads + normalise + classify",
+        "classify only (normalised meetings)",
+    )
+    for column, label in enumerate(labels):
+        seconds = statistics.median(row[column] for row in timings)
+        ratio = statistics.median(row[column] / row[0] for row in timings)
         rate = count / seconds
-        print(f"{label:<40} {rate:>12,.0f} {1e6 / rate:>9.1f} {seconds / t_loads:>8.2f}")
+        print(f"{label:<40} {rate:>12,.0f} {1e6 / rate:>9.1f} {ratio:>8.2f}")
     result = {
-        "events_per_s": round(count / t_full),
-        "ratio_to_json_loads": round(t_full / t_loads, 2),
+        "events_per_s": round(count / statistics.median(row[2] for row in timings)),
+        "ratio_to_json_loads": round(statistics.median(row[2] / row[0] for row in timings), 2),
     }
     print("RESULT " + json.dumps(result))
 

@@ -96,7 +96,7 @@ def meeting(
     ):
         return Meeting(**dict(zip(_MEETING_FIELDS, values, strict=True)))  # type: ignore[arg-type]
     built = _new(Meeting)
-    for setter, value in zip(setters, values):
+    for setter, value in zip(setters, values, strict=True):
         setter(built, value)
     return built
 
@@ -115,10 +115,13 @@ def classification(
     if setters is None:
         return Classification(modality, provider, hybrid, one_on_one, is_meeting, join_url, reasons)
     built = _new(Classification)
-    for setter, value in zip(
-        setters, (modality, provider, hybrid, one_on_one, is_meeting, join_url, reasons)
-    ):
-        setter(built, value)
+    setters[0](built, modality)
+    setters[1](built, provider)
+    setters[2](built, hybrid)
+    setters[3](built, one_on_one)
+    setters[4](built, is_meeting)
+    setters[5](built, join_url)
+    setters[6](built, reasons)
     return built
 
 

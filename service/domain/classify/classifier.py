@@ -11,8 +11,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
+from service.domain.classify import builders
 from service.domain.classify.links import clean, find_raw_urls
 from service.domain.classify.people import People, read_people
 from service.domain.classify.phone import dial_in, is_phone_only, tel_link
@@ -45,8 +46,7 @@ _NOT_MEETING = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class _Link:
+class _Link(NamedTuple):
     rank: int  # index into _SOURCES
     unknown: bool  # a tenant's `other` pattern: known providers win
     position: int
@@ -55,9 +55,18 @@ class _Link:
     url: str
 
 
+_CAPPED: dict[str, str] = {}  # reasons repeat across a calendar: tidy each text once
+
+
 def _cap(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+    found = _CAPPED.get(text)
+    if found is None:
+        found = " ".join(text.split())
+        found = found if len(found) <= MAX_REASON else found[: MAX_REASON - 1] + "…"
+        if len(_CAPPED) >= 20_000:
+            _CAPPED.clear()
+        _CAPPED[text] = found
+    return found
 
 
 def _solution_provider(key: str | None) -> str | None:
@@ -249,14 +258,14 @@ def _classify(meeting: Meeting, custom: Sequence[ProviderPattern]) -> Classifica
     not_meeting = _not_meeting(meeting, people)
     reasons.extend(people_reasons)
     reasons.extend(f"not a meeting: {reason}" for reason in not_meeting)
-    return Classification(
-        modality=modality,
-        provider=provider,
-        hybrid=hybrid,
-        one_on_one=one_on_one,
-        is_meeting=not not_meeting,
-        join_url=join_url[:2048] if join_url else None,
-        reasons=tuple(_cap(reason) for reason in reasons),
+    return builders.classification(
+        modality,
+        provider,
+        hybrid,
+        one_on_one,
+        not not_meeting,
+        join_url[:2048] if join_url else None,
+        tuple([_cap(reason) for reason in reasons]),
     )
 
 

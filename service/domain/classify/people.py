@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from service.domain.model import Attendee, AttendeeKind, Meeting, Response, normalise_email
 
@@ -61,8 +61,7 @@ _ROOM_HINTS = ("room", "conf-", "conference", "meetingroom", "boardroom", "-rm-"
 MAX_NAME = 60
 
 
-@dataclass(frozen=True, slots=True)
-class People:
+class People(NamedTuple):
     """The humans of a meeting (addresses or names, owner included) and its rooms/resources."""
 
     humans: frozenset[str]
@@ -77,7 +76,18 @@ def _domain_is_non_human(address: str) -> bool:
 
 def looks_personal(address: str | None) -> bool:
     """True when an address of unknown kind looks like one person's mailbox."""
-    if not address or "@" not in address:
+    if not address:
+        return False
+    found = _PERSONAL.get(address)
+    if found is None:
+        if len(_PERSONAL) >= _MEMO_LIMIT:
+            _PERSONAL.clear()
+        found = _PERSONAL[address] = _looks_personal(address)
+    return found
+
+
+def _looks_personal(address: str) -> bool:
+    if "@" not in address:
         return False
     local, _, domain = address.rpartition("@")
     if not local or "." not in domain or _domain_is_non_human(domain):
@@ -114,36 +124,73 @@ def _email(address: str | None) -> str | None:
     return normalise_email(address) if address.startswith("mailto:") else address
 
 
+_MEMO_LIMIT = 20_000
+# address as given -> (normalised address, on a domain that is never a person)
+_ADDRESSES: dict[str, tuple[str | None, bool]] = {}
+_PERSONAL: dict[str, bool] = {}
+_PERSON = AttendeeKind.PERSON
+_ROOM = AttendeeKind.ROOM
+_RESOURCE = AttendeeKind.RESOURCE
+_DECLINED = Response.DECLINED
+
+
+def _address(raw: str) -> tuple[str | None, bool]:
+    email = normalise_email(raw)
+    if len(_ADDRESSES) >= _MEMO_LIMIT:
+        _ADDRESSES.clear()
+    known = _ADDRESSES[raw] = (email, bool(email and email.endswith(_NON_HUMAN_DOMAINS)))
+    return known
+
+
 def read_people(meeting: Meeting) -> People | None:
     """Humans (owner counted once), rooms and resources; None when attendees are unknown."""
-    if meeting.attendees is None:
+    attendees = meeting.attendees
+    if attendees is None:
         return None
     owner = _email(meeting.owner) or meeting.owner
     humans: set[str] = {owner}
     listed: set[str | None] = set()
     rooms: list[str] = []
     groups = declined = 0
-    for attendee in meeting.attendees:
+    addresses = _ADDRESSES
+    for attendee in attendees:
         email = attendee.email
-        if not email or not email.islower() or email[:7] == "mailto:" or email != email.strip():
-            email = normalise_email(email)  # normalisers lower-case already: skip the common case
+        if email is None:
+            non_human = False
+        else:
+            # People recur across a calendar: read each address once.
+            known = addresses.get(email)
+            if known is None:
+                known = _address(email)
+            email, non_human = known
         listed.add(email)
         kind = attendee.kind
-        if kind is not AttendeeKind.PERSON or (email and email.endswith(_NON_HUMAN_DOMAINS)):
+        if kind is not _PERSON or non_human:
             kind = _kind(attendee, email)
-        if kind is AttendeeKind.ROOM or kind is AttendeeKind.RESOURCE:
-            if attendee.response is not Response.DECLINED:
-                rooms.append(_label(attendee))
-        elif kind is not AttendeeKind.PERSON:
-            groups += 1
-        elif attendee.is_owner or email == owner:
+            if kind is _ROOM or kind is _RESOURCE:
+                if attendee.response is not _DECLINED:
+                    rooms.append(_label(attendee))
+                continue
+            if kind is not _PERSON:
+                groups += 1
+                continue
+        if attendee.is_owner or email == owner:
             continue
-        elif attendee.response is Response.DECLINED:
+        if attendee.response is _DECLINED:
             declined += 1
         else:
             humans.add(email or f"name:{(attendee.name or '').strip().lower()}")
-    organizer = _email(meeting.organizer)
-    # Graph leaves the organizer out of `attendees`: they still take part.
-    if listed and organizer and organizer not in listed and looks_personal(organizer):
+    organizer = _unlisted_organizer(meeting.organizer, listed)
+    if organizer is not None:
         humans.add(organizer)
     return People(frozenset(humans), tuple(rooms), groups, declined)
+
+
+def _unlisted_organizer(organizer: str | None, listed: set[str | None]) -> str | None:
+    """The organizer's address when a guest list leaves them out (Graph does): they take part."""
+    if organizer is None or organizer in listed or not listed:
+        return None
+    address = _email(organizer)
+    if address and address not in listed and looks_personal(address):
+        return address
+    return None
