@@ -78,7 +78,7 @@ def normalise_event(
     payload: Mapping[str, object], owner: str, default_tz: str = "UTC"
 ) -> Meeting | SkippedEvent:
     """Normalise one Graph event; a removal or a malformed one becomes a SkippedEvent."""
-    if not isinstance(payload, Mapping):
+    if type(payload) is not dict and not isinstance(payload, Mapping):
         return SkippedEvent(None, f"event is not a JSON object but {type(payload).__name__}")
     owner, zone = context(owner, default_tz)
     removed = "@removed" in payload

@@ -39,6 +39,9 @@ MAX_TEXT = 1_000_000  # longer bodies are read up to this many characters
 MAX_URLS = 200  # per field: a body with more links is not an invitation we can read better
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _SOURCES = ("conference data", "event's links", "location", "description")
+_VIDEO = EntryPointKind.VIDEO
+_CANCELLED = EventStatus.CANCELLED
+_DEFAULT = EventType.DEFAULT
 _NOT_MEETING = {
     EventType.OUT_OF_OFFICE: "out of office",
     EventType.FOCUS_TIME: "focus time",
@@ -84,7 +87,7 @@ def _conference_link(
     if conference is None:
         return None
     for point in conference.entry_points:
-        if point.kind is not EntryPointKind.VIDEO:
+        if point.kind is not _VIDEO:
             continue
         url = clean(point.uri.strip())
         found = match_url(url, custom)
@@ -114,9 +117,21 @@ def _text_links(
 
 def _join_links(meeting: Meeting, custom: Sequence[ProviderPattern]) -> list[_Link]:
     found: list[_Link] = []
-    structured = _conference_link(meeting.conference, custom)
-    if structured is not None:
-        found.append(structured)
+    if meeting.conference is not None:
+        structured = _conference_link(meeting.conference, custom)
+        if structured is not None:
+            found.append(structured)
+    if meeting.links:
+        _listed_links(meeting, custom, found)
+    location = meeting.location
+    if location and "://" in location:
+        _text_links(2, location, custom, found)
+    if meeting.description:
+        _text_links(3, meeting.description, custom, found)
+    return found
+
+
+def _listed_links(meeting: Meeting, custom: Sequence[ProviderPattern], found: list[_Link]) -> None:
     before = len(found)
     unmatched: list[tuple[int, str]] = []
     for position, raw in enumerate(meeting.links[:MAX_URLS]):
@@ -131,9 +146,6 @@ def _join_links(meeting: Meeting, custom: Sequence[ProviderPattern]) -> list[_Li
         # The calendar says which service it is (Graph onlineMeetingProvider): trust its link.
         position, url = unmatched[0]
         found.append(_Link(1, False, position, hinted, PROVIDER_NAMES[hinted], url))
-    _text_links(2, meeting.location, custom, found)
-    _text_links(3, meeting.description, custom, found)
-    return found
 
 
 def _video_reasons(links: list[_Link]) -> tuple[_Link, list[str]]:
@@ -190,6 +202,9 @@ def _phone_bridge(meeting: Meeting) -> str | None:
 
 def _places(meeting: Meeting, people: People | None) -> list[str]:
     rooms = people.rooms if people else ()
+    if not rooms:
+        places = physical_places(meeting.location) if meeting.location else ()
+        return [f"physical location: {place}" for place in places[:2]]
     reasons = [f"room resource: {room}" for room in rooms[:2]]
     named = {room.lower() for room in rooms}
     reasons.extend(
@@ -238,9 +253,9 @@ def _people_reasons(people: People | None) -> tuple[bool | None, list[str]]:
 
 def _not_meeting(meeting: Meeting, people: People | None) -> list[str]:
     reasons: list[str] = []
-    if meeting.status is EventStatus.CANCELLED:
+    if meeting.status is _CANCELLED:
         reasons.append("cancelled")
-    if meeting.event_type in _NOT_MEETING:
+    if meeting.event_type is not _DEFAULT and meeting.event_type in _NOT_MEETING:
         reasons.append(_NOT_MEETING[meeting.event_type])
     if meeting.transparent:
         reasons.append("shows as free: a hold, not a meeting")
@@ -272,7 +287,7 @@ def _classify(meeting: Meeting, custom: Sequence[ProviderPattern]) -> Classifica
 def classify(meeting: Meeting, custom_patterns: Sequence[ProviderPattern] = ()) -> Classification:
     """Classify one meeting; never raises (the worst case is `unknown` with a reason)."""
     try:
-        return _classify(meeting, tuple(custom_patterns))
+        return _classify(meeting, tuple(custom_patterns) if custom_patterns else ())
     except Exception as exc:  # the pipeline must go on whatever a calendar holds
         reason = f"could not classify: {type(exc).__name__}"
         return Classification(Modality.UNKNOWN, one_on_one=None, reasons=(reason,))

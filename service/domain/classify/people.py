@@ -147,7 +147,8 @@ def read_people(meeting: Meeting) -> People | None:
     attendees = meeting.attendees
     if attendees is None:
         return None
-    owner = _email(meeting.owner) or meeting.owner
+    own = _ADDRESSES.get(meeting.owner) or _address(meeting.owner)
+    owner = own[0] or meeting.owner
     humans: set[str] = {owner}
     listed: set[str | None] = set()
     rooms: list[str] = []

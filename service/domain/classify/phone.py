@@ -44,7 +44,7 @@ _WINDOW_AFTER = 120
 
 
 def _digits(number: str) -> int:
-    return sum(ch.isdigit() for ch in number)
+    return sum(map(str.isdigit, number))
 
 
 def tidy(number: str) -> str:
