@@ -35,6 +35,7 @@ from service.email.context import Role as EmailRole
 from service.mailing import MailConfig, person_links
 from service.storage import (
     Database,
+    InsightRepository,
     MeetingRepository,
     MeetingRow,
     NudgeRepository,
@@ -43,7 +44,6 @@ from service.storage import (
     PersonRow,
     PolicyRepository,
 )
-from service.storage.repositories.insights import InsightRepository
 
 log = structlog.get_logger(__name__)
 
@@ -169,10 +169,10 @@ class _Sender:
         try:
             await self.mailer.send(message)
         except TransientDeliveryError as exc:
-            await self._settle(nudges, error=str(exc), transient=True)
+            await self.settle(nudges, error=str(exc), transient=True)
             return
         except (PermanentDeliveryError, DeliveryConfigError) as exc:
-            await self._settle(nudges, error=str(exc), transient=False)
+            await self.settle(nudges, error=str(exc), transient=False)
             return
         async with self.db.session() as session:
             repo = NudgeRepository(session, self.tenant_id)
@@ -183,7 +183,7 @@ class _Sender:
         self.outcome.emails += 1
         log.info("delivery.sent", nudge_ids=[n.id for n in nudges], message_id=message_id)
 
-    async def _settle(self, nudges: Sequence[NudgeRow], *, error: str, transient: bool) -> None:
+    async def settle(self, nudges: Sequence[NudgeRow], *, error: str, transient: bool) -> None:
         async with self.db.session() as session:
             repo = NudgeRepository(session, self.tenant_id)
             for nudge in nudges:
@@ -232,9 +232,19 @@ async def deliver_due(
         tried.update(n.id for n in due)
         won = set(await sender.claim([n.id for n in due]))
         groups: defaultdict[tuple[int, str], list[NudgeRow]] = defaultdict(list)
+        orphans: list[NudgeRow] = []
         for nudge in due:
-            if nudge.id in won and nudge.person_id in people and nudge.meeting_id in meetings:
+            if nudge.id not in won:
+                continue
+            if nudge.person_id in people and nudge.meeting_id in meetings:
                 groups[(nudge.person_id, nudge.batch_key or f"nudge:{nudge.id}")].append(nudge)
+            else:
+                orphans.append(nudge)
+        if orphans:
+            # The person or meeting went away between planning and sending: nothing to send.
+            await sender.settle(
+                orphans, error="person or meeting no longer exists", transient=False
+            )
         for group in groups.values():
             await sender.deliver(group, meetings)
     async with db.session() as session:

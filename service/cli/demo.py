@@ -30,12 +30,13 @@ from service.sample import SampleOrganisation, load_sample
 from service.storage import (
     CalendarRepository,
     Database,
+    InsightRepository,
+    MeetingStats,
     PeopleRepository,
     PersonIn,
     TenantRepository,
     migrate,
 )
-from service.storage.repositories.insights import InsightRepository, MeetingStats
 
 FUTURE = timedelta(days=15)
 WORKDAY_END = time(17, 0)

@@ -13,11 +13,13 @@ half-broken by an earlier failure. The password is passed to the client and neve
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import aiosmtplib
 import structlog
@@ -77,15 +79,51 @@ def _classify(exc: aiosmtplib.SMTPException) -> DeliveryError:
     return TransientDeliveryError(f"SMTP connection problem: {exc}")
 
 
+class _SMTP(aiosmtplib.SMTP):
+    """aiosmtplib's client, telling us when its connection is really gone.
+
+    Closing a TLS connection (after STARTTLS) is a shutdown exchange that takes several loop
+    turns; returning before it ends would leave the socket to the garbage collector. aiosmtplib
+    reports the loss through `_on_connection_lost` (pinned version), on every path, including
+    a failure inside `connect()`.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.opened = False
+        self.lost = asyncio.Event()
+
+    # The library's own signature, hence the `timeout` parameter.
+    async def _create_connection(
+        self,
+        timeout: float | None,  # noqa: ASYNC109
+    ) -> aiosmtplib.SMTPResponse:
+        response = await super()._create_connection(timeout)
+        self.opened = True
+        return response
+
+    def _on_connection_lost(self, protocol: Any) -> None:
+        self.lost.set()
+        super()._on_connection_lost(protocol)
+
+    async def wait_closed(self, limit_s: float = 2.0) -> None:
+        """After `close()`: wait (bounded) until the connection is lost and its socket shut."""
+        if not self.opened:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(limit_s):
+                await self.lost.wait()
+
+
 class SmtpMailer:
     """A `Mailer` that delivers through an SMTP server."""
 
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
 
-    def _client(self) -> aiosmtplib.SMTP:
+    def _client(self) -> _SMTP:
         c = self.config
-        return aiosmtplib.SMTP(
+        return _SMTP(
             hostname=c.host,
             port=c.port,
             username=c.username,
@@ -101,8 +139,9 @@ class SmtpMailer:
     async def send(self, message: EmailMessage) -> None:
         """Deliver the message; raise Transient/Permanent/ConfigDeliveryError when it fails."""
         message_id = str(message.get("Message-ID", ""))
+        client = self._client()
         try:
-            async with self._client() as client:
+            async with client:
                 await client.send_message(message)
         except aiosmtplib.SMTPException as exc:
             error = _classify(exc)
@@ -120,4 +159,10 @@ class SmtpMailer:
         except OSError as exc:
             log.warning("email.smtp.failed", message_id=message_id, error="connection")
             raise TransientDeliveryError(f"cannot reach the SMTP server: {exc}") from exc
+        finally:
+            # aiosmtplib's exit sends QUIT, and a refusing server can make that fail before
+            # the socket is closed: close it ourselves so no connection leaks.
+            if client.is_connected:
+                client.close()
+            await client.wait_closed()
         log.info("email.smtp.sent", message_id=message_id, host=self.config.host)
