@@ -170,6 +170,7 @@ def _places(payload: Mapping[str, object]) -> _Places:
 
 _MEMO_LIMIT = 20_000  # distinct entries per memo before it starts over
 _ATTENDEES: dict[tuple[object, ...], Attendee | None] = {}
+_MADE: dict[tuple[object, ...], Attendee] = {}
 _OWN_ANSWERS: dict[tuple[int, Response], tuple[Attendee, Attendee]] = {}
 
 
@@ -266,19 +267,48 @@ def _attendees(
         emails.add(address)
     if not any(attendee.is_owner for attendee in found):
         # In the owner's calendar but not listed: invited through a group, and still attends.
-        found.append(
-            Attendee(owner, None, AttendeeKind.PERSON, own or Response.UNKNOWN, is_owner=True)
-        )
+        found.append(_listed_owner(owner, own or Response.UNKNOWN))
         emails.add(owner)
+    if places.rooms:
+        _add_rooms(found, emails, places)
+    return tuple(found)
+
+
+def _add_rooms(found: list[Attendee], emails: set[str], places: _Places) -> None:
+    """Conference-room locations that are not attendees yet join as rooms."""
     names = {a.name.lower() for a in found if a.name}
     for room_name, room_address in places.rooms:
         known = room_address in emails if room_address else (room_name or "").lower() in names
         if not known:
             found.append(Attendee(room_address, room_name, AttendeeKind.ROOM, Response.ACCEPTED))
-    return tuple(found)
+
+
+def _listed_owner(owner: str, response: Response) -> Attendee:
+    key = ("owner", owner, response)
+    found = _MADE.get(key)
+    if found is None:
+        found = Attendee(owner, None, AttendeeKind.PERSON, response, is_owner=True)
+        _remember_made(key, found)
+    return found
+
+
+def _remember_made(key: tuple[object, ...], attendee: Attendee) -> None:
+    if len(_MADE) >= _MEMO_LIMIT:
+        _MADE.clear()
+    _MADE[key] = attendee
 
 
 def _organizer(address: str, name: str | None, is_owner: bool) -> Attendee:
+    """The organizer as an attendee (memoised: organizers recur across a calendar)."""
+    key = ("organizer", address, name, is_owner)
+    found = _MADE.get(key)
+    if found is None:
+        found = _new_organizer(address, name, is_owner)
+        _remember_made(key, found)
+    return found
+
+
+def _new_organizer(address: str, name: str | None, is_owner: bool) -> Attendee:
     return Attendee(
         email=address,
         name=name,

@@ -80,11 +80,6 @@ def meeting(
     """A `Meeting`, built without re-validation when its times are plainly valid UTC."""
     if original_start is None:
         original_start = start
-    values = (
-        uid, start, end, owner, title, original_start, source_id, organizer, attendees,
-        location, description, conference, links, status, event_type, transparent, all_day,
-        series_id, timezone, online_provider_hint,
-    )  # fmt: skip
     setters = _MEETING
     if (
         setters is None
@@ -94,10 +89,33 @@ def meeting(
         or original_start.tzinfo is not UTC
         or end < start
     ):
+        values = (
+            uid, start, end, owner, title, original_start, source_id, organizer, attendees,
+            location, description, conference, links, status, event_type, transparent, all_day,
+            series_id, timezone, online_provider_hint,
+        )  # fmt: skip
         return Meeting(**dict(zip(_MEETING_FIELDS, values, strict=True)))  # type: ignore[arg-type]
     built = _new(Meeting)
-    for setter, value in zip(setters, values, strict=True):
-        setter(built, value)
+    setters[0](built, uid)
+    setters[1](built, start)
+    setters[2](built, end)
+    setters[3](built, owner)
+    setters[4](built, title)
+    setters[5](built, original_start)
+    setters[6](built, source_id)
+    setters[7](built, organizer)
+    setters[8](built, attendees)
+    setters[9](built, location)
+    setters[10](built, description)
+    setters[11](built, conference)
+    setters[12](built, links)
+    setters[13](built, status)
+    setters[14](built, event_type)
+    setters[15](built, transparent)
+    setters[16](built, all_day)
+    setters[17](built, series_id)
+    setters[18](built, timezone)
+    setters[19](built, online_provider_hint)
     return built
 
 
