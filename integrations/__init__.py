@@ -1,1 +1,1 @@
-"""Calendar connectors: Google, Microsoft, iCalendar; each turns provider payloads into domain meetings."""
+"""Calendar connectors (Google, Microsoft, iCalendar): provider payloads in, domain meetings out."""

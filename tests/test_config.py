@@ -15,7 +15,8 @@ def test_read_settings_defaults_to_sqlite_in_data_dir(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RAPPORT_DATA_DIR", str(tmp_path / "data"))
     settings = get_settings()
-    assert settings.effective_database_url == f"sqlite+aiosqlite:///{tmp_path / 'data' / 'rapport.db'}"
+    expected = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'rapport.db'}"
+    assert settings.effective_database_url == expected
     assert settings.outbox_dir == tmp_path / "data" / "outbox"
     assert settings.redis_url is None
 
