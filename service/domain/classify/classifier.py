@@ -66,9 +66,10 @@ def _cap(text: str) -> str:
     if found is None:
         found = " ".join(text.split())
         found = found if len(found) <= MAX_REASON else found[: MAX_REASON - 1] + "…"
-        if len(_CAPPED) >= 20_000:
-            _CAPPED.clear()
-        _CAPPED[text] = found
+        if len(text) <= 2 * MAX_REASON:  # long texts are rare: keep the memo small
+            if len(_CAPPED) >= 8192:
+                _CAPPED.clear()
+            _CAPPED[text] = found
     return found
 
 

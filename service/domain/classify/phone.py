@@ -43,6 +43,14 @@ _WINDOW_BEFORE = 160
 _WINDOW_AFTER = 120
 
 
+def _too_few_digits(text: str) -> bool:
+    """True when ASCII text holds fewer than 7 digits: no number we accept fits (cheap, in C)."""
+    if not text.isascii():
+        return False
+    raw = text.encode("ascii")
+    return len(raw) - len(raw.translate(None, b"0123456789")) < 7
+
+
 def _digits(number: str) -> int:
     return sum(map(str.isdigit, number))
 
@@ -62,6 +70,8 @@ def tel_link(text: str) -> str | None:
 
 def dial_in(text: str) -> tuple[str, bool] | None:
     """(number, has PIN) of the first dial-in number with a bridge word near it, or None."""
+    if _too_few_digits(text):
+        return None
     lower: str | None = None
     for count, match in enumerate(_NUMBER.finditer(text)):
         if count >= MAX_CANDIDATES:
@@ -79,6 +89,8 @@ def dial_in(text: str) -> tuple[str, bool] | None:
 
 def is_phone_only(text: str) -> str | None:
     """The number when `text` is just a phone number (with a word such as 'Dial-in'), or None."""
+    if _too_few_digits(text):
+        return None
     match = _NUMBER.search(text)
     if match is None or not 7 <= _digits(match.group()) <= 15:
         return None
