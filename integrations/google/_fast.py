@@ -25,7 +25,7 @@ from integrations.google._fields import (
     _text,
     _zone,
 )
-from service.domain.classify import builders
+from service.domain import builders
 from service.domain.model import (
     Attendee,
     AttendeeKind,

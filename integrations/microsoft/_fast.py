@@ -25,7 +25,7 @@ from integrations.microsoft._fields import (
     _Skip,
 )
 from integrations.microsoft.windows_zones import WINDOWS_TO_IANA
-from service.domain.classify import builders
+from service.domain import builders
 from service.domain.model import (
     Conference,
     EntryPointKind,

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from service.domain.classify import builders
+from service.domain import builders
 from service.domain.classify.links import clean, find_raw_urls
 from service.domain.classify.people import People, read_people
 from service.domain.classify.phone import dial_in, is_phone_only, tel_link

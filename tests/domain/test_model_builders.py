@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from service.domain.classify import builders
+from service.domain import builders
 from service.domain.model import (
     Classification,
     Conference,
