@@ -31,6 +31,7 @@ from service.domain.model import (
     AttendeeKind,
     Conference,
     EntryPoint,
+    EntryPointKind,
     EventStatus,
     EventType,
     Meeting,
@@ -52,6 +53,8 @@ _INSTANTS: dict[str, datetime] = {}
 _ZONE_KEYS: dict[str, str] = {}
 _ZONES: dict[str, ZoneInfo | None] = {}
 _OWNERS: dict[str, str] = {}
+_POINTS: dict[tuple[EntryPointKind, str, str | None, str | None], EntryPoint] = {}
+_PIN_SET = frozenset(_PIN_KEYS)
 
 
 def _remember(memo: dict[_K, _V], key: _K, value: _V) -> _V:
@@ -147,27 +150,34 @@ def _fast_conference(payload: dict[str, object]) -> Conference | None:
     name = solution_data.get("name")
     if solution is None or (name is not None and type(name) is not str):
         raise Doubt
-    points: list[EntryPoint] = []
-    for raw in raws:
-        if type(raw) is not dict:
-            raise Doubt
-        kind_name = raw.get("entryPointType")
-        kind = _ENTRY_KINDS.get(kind_name) if type(kind_name) is str else None
-        uri = _fast_text(raw.get("uri"))
-        label = raw.get("label")
-        if kind is None or uri is None or (label is not None and type(label) is not str):
-            raise Doubt
-        pin = None
+    points = [_fast_point(raw) for raw in raws]
+    if hangout is not None and not any(point.uri == hangout.strip() for point in points):
+        raise Doubt
+    return builders.conference(solution, _fast_text(name), tuple(points))
+
+
+def _fast_point(raw: object) -> EntryPoint:
+    if type(raw) is not dict:
+        raise Doubt
+    kind_name = raw.get("entryPointType")
+    kind = _ENTRY_KINDS.get(kind_name) if type(kind_name) is str else None
+    uri = _fast_text(raw.get("uri"))
+    label = raw.get("label")
+    if kind is None or uri is None or (label is not None and type(label) is not str):
+        raise Doubt
+    pin = None
+    if not _PIN_SET.isdisjoint(raw):  # most points carry no secret: skip the five reads
         for pin_key in _PIN_KEYS:
             value = raw.get(pin_key)
             if value is not None:
                 pin = _text(raw, pin_key)
                 if pin:
                     break
-        points.append(builders.entry_point(kind, uri, _fast_text(label), pin))
-    if hangout is not None and not any(point.uri == hangout.strip() for point in points):
-        raise Doubt
-    return builders.conference(solution, _fast_text(name), tuple(points))
+    key = (kind, uri, _fast_text(label), pin)
+    point = _POINTS.get(key)
+    if point is None:  # phone and add-on points recur across a calendar; they are frozen
+        point = _remember(_POINTS, key, builders.entry_point(*key))
+    return point
 
 
 def _fast_text(value: object) -> str | None:

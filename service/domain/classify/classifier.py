@@ -273,7 +273,9 @@ def _classify(meeting: Meeting, custom: Sequence[ProviderPattern]) -> Classifica
     one_on_one, people_reasons = _people_reasons(people)
     not_meeting = _not_meeting(meeting, people)
     reasons.extend(people_reasons)
-    reasons.extend(f"not a meeting: {reason}" for reason in not_meeting)
+    if not_meeting:
+        reasons.extend(f"not a meeting: {reason}" for reason in not_meeting)
+    capped = _CAPPED.get  # the tidy text of a reason seen before (never empty)
     return builders.classification(
         modality,
         provider,
@@ -281,7 +283,7 @@ def _classify(meeting: Meeting, custom: Sequence[ProviderPattern]) -> Classifica
         one_on_one,
         not not_meeting,
         join_url[:2048] if join_url else None,
-        tuple([_cap(reason) for reason in reasons]),
+        tuple([capped(reason) or _cap(reason) for reason in reasons]),
     )
 
 
