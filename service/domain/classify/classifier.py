@@ -150,15 +150,17 @@ def _listed_links(meeting: Meeting, custom: Sequence[ProviderPattern], found: li
 
 
 def _video_reasons(links: list[_Link]) -> tuple[_Link, list[str]]:
-    if len(links) == 1:
-        best = links[0]
-    else:
+    # _join_links lists links by source, then by position: the first one wins unless it is a
+    # tenant's `other` pattern and a known provider follows.
+    best = links[0]
+    if best.unknown and len(links) > 1:
         best = min(links, key=lambda link: (link.rank, link.unknown, link.position))
     what = "video entry" if best.rank == 0 else "join link"
     reasons = [f"{best.name} {what} in the {_SOURCES[best.rank]}"]
     if len(links) == 1:
         return best, reasons
-    others = sorted({(link.rank, link.name) for link in links if link.provider != best.provider})
+    provider = best.provider
+    others = sorted({(link.rank, link.name) for link in links if link.provider != provider})
     reasons.extend(f"also a {name} link in the {_SOURCES[rank]}" for rank, name in others[:3])
     return best, reasons
 
