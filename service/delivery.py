@@ -48,6 +48,9 @@ from service.storage import (
 log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 3
+# The longest a nudge can come before its meeting: lead time (<= 4 h) or, in briefing mode,
+# the start of the working day.
+MAX_AHEAD = timedelta(hours=24)
 RETRY_AFTER = timedelta(minutes=5)
 BATCH = 100
 
@@ -59,6 +62,7 @@ class DeliveryOutcome:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    cancelled: int = 0
     emails: int = 0
     sent_by_kind: dict[str, int] = field(default_factory=dict)
 
@@ -85,9 +89,10 @@ class _Sender:
         mail: MailConfig,
         people: Mapping[int, PersonRow],
         daily_cap: int,
+        clock: datetime,
     ) -> None:
         self.db, self.tenant_id, self.mailer, self.renderer = db, tenant_id, mailer, renderer
-        self.mail, self.people, self.daily_cap = mail, people, daily_cap
+        self.mail, self.people, self.daily_cap, self.clock = mail, people, daily_cap, clock
         self.by_email = {p.email: p for p in people.values()}
         self.outcome = DeliveryOutcome()
 
@@ -160,7 +165,7 @@ class _Sender:
             message_id = message_id_for(
                 "briefing", first.id, first.revision, self.mail.message_id_domain
             )
-        sent_at = max(datetime.now(UTC), first.due_at)
+        sent_at = max(self.clock, first.due_at)
         message = build_message(
             rendered, sender=self.mail.sender, recipient=person.email, message_id=message_id,
             unsubscribe_url=links.unsubscribe_url, preferences_url=links.preferences_url,
@@ -188,7 +193,7 @@ class _Sender:
             repo = NudgeRepository(session, self.tenant_id)
             for nudge in nudges:
                 if transient and nudge.attempts + 1 < MAX_ATTEMPTS:
-                    await repo.release(nudge.id, datetime.now(UTC) + RETRY_AFTER)
+                    await repo.release(nudge.id, max(self.clock, nudge.due_at) + RETRY_AFTER)
                     self.outcome.retried += 1
                 else:
                     await repo.mark_failed(nudge.id, error)
@@ -199,6 +204,29 @@ class _Sender:
         )
 
 
+def _stale(nudge: NudgeRow, meeting: MeetingRow | None, now: datetime) -> bool:
+    """True when the nudge no longer fits its meeting: it must not be sent.
+
+    The meeting was cancelled, has already started, or moved so that the nudge's due time is
+    after the start or more than `MAX_AHEAD` before it (a re-plan sets the right time once the
+    meeting is inside the planning window again).
+    """
+    if meeting is None:
+        return False  # settled as an orphan after the claim
+    if meeting.status == "cancelled" or meeting.start <= max(now, nudge.due_at):
+        return True
+    return not timedelta(0) <= meeting.start - nudge.due_at <= MAX_AHEAD
+
+
+async def _cancel(db: Database, tenant_id: int, nudges: Sequence[NudgeRow]) -> None:
+    async with db.session() as session:
+        repo = NudgeRepository(session, tenant_id)
+        for nudge in nudges:
+            await repo.cancel(nudge.id)
+        await session.commit()
+    log.info("delivery.cancelled_stale", nudge_ids=[n.id for n in nudges])
+
+
 async def deliver_due(
     db: Database,
     tenant_id: int,
@@ -206,13 +234,19 @@ async def deliver_due(
     mailer: Mailer,
     renderer: EmailRenderer,
     mail: MailConfig,
+    now: datetime | None = None,
 ) -> DeliveryOutcome:
-    """Send every planned nudge due at or before `until`; each nudge is tried once per run."""
+    """Send every planned nudge due at or before `until`; each nudge is tried once per run.
+
+    `now` is the clock (default: the real one); the demo and tests pass a simulated time and
+    a later `until`, and each nudge then counts as sent at its due time.
+    """
+    clock = now or datetime.now(UTC)
     async with db.session() as session:
         people = {p.id: p async for p in PeopleRepository(session, tenant_id).iter_all()}
         policy_row = await PolicyRepository(session, tenant_id).current(None)
     cap = int(policy_row.body.get("max_per_person_per_day", 3)) if policy_row else 3
-    sender = _Sender(db, tenant_id, mailer, renderer, mail, people, max(cap, 1))
+    sender = _Sender(db, tenant_id, mailer, renderer, mail, people, max(cap, 1), clock)
     tried: set[int] = set()
     while True:
         async with db.session() as session:
@@ -230,6 +264,12 @@ async def deliver_due(
         if not due:
             break
         tried.update(n.id for n in due)
+        stale = [n for n in due if _stale(n, meetings.get(n.meeting_id), clock)]
+        if stale:
+            await _cancel(db, tenant_id, stale)
+            sender.outcome.cancelled += len(stale)
+        stale_ids = {n.id for n in stale}
+        due = [n for n in due if n.id not in stale_ids]
         won = set(await sender.claim([n.id for n in due]))
         groups: defaultdict[tuple[int, str], list[NudgeRow]] = defaultdict(list)
         orphans: list[NudgeRow] = []

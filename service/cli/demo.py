@@ -126,7 +126,7 @@ async def run_demo(settings: Settings, now: datetime, console: Console) -> DemoR
         renderer = EmailRenderer()
         outbox = MaildirOutbox(settings.outbox_dir.resolve())
         console.print(f"• delivering the nudges due by {until.isoformat(timespec='minutes')}")
-        result.delivery = await deliver_due(db, tenant_id, until, outbox, renderer, mail)
+        result.delivery = await deliver_due(db, tenant_id, until, outbox, renderer, mail, now=now)
         console.print("• writing weekly reports")
         result.reports = await send_weekly_reports(
             db, tenant_id, now, policy, outbox, renderer, mail, settings.reports_dir.resolve()

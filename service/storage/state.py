@@ -1,12 +1,13 @@
 """The nudge state machine: which transitions are allowed, checked in code.
 
     planned ──claim──> sending ──> sent
-       │  ^               │
-       │  └──reclaim──────┤
-       v                  v
-    cancelled           failed ──retry──> planned
+     │ ^ ^               │
+     │ │ └──reclaim──────┤
+     v │                 v
+    cancelled          failed ──retry──> planned
 
-Nothing leaves `sent` or `cancelled`.
+Nothing leaves `sent`. A cancelled nudge is planned again (a new revision) when the rules
+call for it again: the meeting moved back, or someone accepted after declining.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ ALLOWED: Mapping[NudgeState, frozenset[NudgeState]] = {
     NudgeState.SENDING: frozenset({NudgeState.SENT, NudgeState.FAILED, NudgeState.PLANNED}),
     NudgeState.FAILED: frozenset({NudgeState.PLANNED}),
     NudgeState.SENT: frozenset(),
-    NudgeState.CANCELLED: frozenset(),
+    NudgeState.CANCELLED: frozenset({NudgeState.PLANNED}),
 }
 
 

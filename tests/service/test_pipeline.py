@@ -149,7 +149,7 @@ async def test_plan_and_deliver_over_smtp_sends_each_nudge_once(
     assert planning.planned >= 2
     mailer = SmtpMailer(SmtpConfig(host="127.0.0.1", port=port, security="none"))
     outcome = await deliver_due(
-        database, tenant_id, NOW + timedelta(days=1), mailer, EmailRenderer(), MAIL
+        database, tenant_id, NOW + timedelta(days=1), mailer, EmailRenderer(), MAIL, now=NOW
     )
     assert outcome.sent == planning.planned
     assert len(handler.envelopes) == outcome.emails
@@ -161,7 +161,7 @@ async def test_plan_and_deliver_over_smtp_sends_each_nudge_once(
         assert html is not None
         assert "<b>review</b>" not in html.get_content()
     again = await deliver_due(
-        database, tenant_id, NOW + timedelta(days=1), mailer, EmailRenderer(), MAIL
+        database, tenant_id, NOW + timedelta(days=1), mailer, EmailRenderer(), MAIL, now=NOW
     )
     assert again.sent == 0
     assert len(handler.envelopes) == outcome.emails
@@ -187,7 +187,7 @@ async def test_deliver_smtp_refusal_fails_or_retries(
     await plan_upcoming(database, tenant_id, NOW, NOW + timedelta(days=1))
     mailer = SmtpMailer(SmtpConfig(host="127.0.0.1", port=port, security="none"))
     outcome = await deliver_due(
-        database, tenant_id, NOW + timedelta(days=1), mailer, EmailRenderer(), MAIL
+        database, tenant_id, NOW + timedelta(days=1), mailer, EmailRenderer(), MAIL, now=NOW
     )
     assert outcome.sent == 0
     async with database.session() as session:
@@ -229,3 +229,58 @@ async def test_sync_calendar_uses_tenant_meeting_links(
             )
         ]
     assert [(r.modality, r.provider) for r in rows] == [("video", "other")]
+
+
+WEEKLY = """BEGIN:VEVENT
+UID:weekly-1@example.com
+DTSTAMP:20261101T000000Z
+DTSTART:20261117T100000Z
+DTEND:20261117T103000Z
+RRULE:FREQ=WEEKLY;COUNT=6
+SUMMARY:Team sync
+DESCRIPTION:Join Zoom Meeting https://us02web.zoom.us/j/85512345678
+ORGANIZER:mailto:ben@example.com
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:ana@example.com
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:ben@example.com
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:cat@example.com
+END:VEVENT
+"""
+MOVED = """BEGIN:VEVENT
+UID:weekly-1@example.com
+DTSTAMP:20261102T000000Z
+RECURRENCE-ID:20261124T100000Z
+DTSTART:20261125T160000Z
+DTEND:20261125T163000Z
+SUMMARY:Team sync
+DESCRIPTION:Join Zoom Meeting https://us02web.zoom.us/j/85512345678
+ORGANIZER:mailto:ben@example.com
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:ana@example.com
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:ben@example.com
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:cat@example.com
+END:VEVENT
+"""
+
+
+async def test_deliver_after_instance_moved_out_of_window_sends_nothing_stale(
+    database: Database, tenant_id: int, tmp_path: Path, smtp: tuple[Handler, int]
+) -> None:
+    handler, port = smtp
+    feed = tmp_path / "ana.ics"
+    feed.write_bytes(_feed(WEEKLY))
+    connection, people = await _setup(database, tenant_id, feed)
+    await _sync(database, tenant_id, connection, feed, people)
+    day = NOW + timedelta(days=1)
+    assert (await plan_upcoming(database, tenant_id, NOW, day)).planned > 0
+    # Today's instance moves to tomorrow afternoon, outside the planning window.
+    feed.write_bytes(_feed(WEEKLY, MOVED))
+    await _sync(database, tenant_id, connection, feed, people)
+    await plan_upcoming(database, tenant_id, NOW, day)
+    mailer = SmtpMailer(SmtpConfig(host="127.0.0.1", port=port, security="none"))
+    outcome = await deliver_due(database, tenant_id, day, mailer, EmailRenderer(), MAIL, now=NOW)
+    assert (outcome.sent, handler.envelopes) == (0, [])
+    # When the window reaches the moved instance, its nudges are planned (again) and sent.
+    later = NOW + timedelta(days=2)
+    replanned = await plan_upcoming(database, tenant_id, NOW, later)
+    assert replanned.planned > 0
+    outcome = await deliver_due(database, tenant_id, later, mailer, EmailRenderer(), MAIL, now=NOW)
+    assert outcome.sent == replanned.planned

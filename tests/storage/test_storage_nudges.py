@@ -81,7 +81,9 @@ async def test_plan_nudges_rescheduled_bumps_revision(database: Database, tenant
     assert again == []
 
 
-async def test_plan_nudges_sent_and_cancelled_untouched(database: Database, tenant_id: int) -> None:
+async def test_plan_nudges_sent_untouched_cancelled_revived(
+    database: Database, tenant_id: int
+) -> None:
     _, meeting_id = await _setup(database, tenant_id)
     async with database.transaction() as session:
         repo = NudgeRepository(session, tenant_id)
@@ -101,13 +103,17 @@ async def test_plan_nudges_sent_and_cancelled_untouched(database: Database, tena
             ]
         )
         rows = {r.id: r for r in await repo.for_meetings([meeting_id])}
-    assert changed == []
+    # A cancelled nudge whose reason holds again is planned again as a new revision (a new
+    # job id); a sent one is never touched.
+    assert [(r.id, r.state, r.revision, r.due_at) for r in changed] == [
+        (cancelled.id, "planned", 2, later)
+    ]
     assert (rows[sent.id].state, rows[sent.id].due_at, rows[sent.id].revision) == (
         "sent",
         sent.due_at,
         1,
     )
-    assert rows[cancelled.id].state == "cancelled"
+    assert rows[cancelled.id].state == "planned"
     assert rows[sent.id].message_id == "<n1@rapport>"
     assert rows[sent.id].sent_at == T0
 
@@ -318,7 +324,7 @@ def test_check_transition_table_complete() -> None:
                 with pytest.raises(IllegalTransition):
                     check_transition(current.value, target)
     assert ALLOWED[NudgeState.SENT] == frozenset()
-    assert ALLOWED[NudgeState.CANCELLED] == frozenset()
+    assert ALLOWED[NudgeState.CANCELLED] == frozenset({NudgeState.PLANNED})
 
 
 async def test_plan_nudges_bulk_in_few_statements(database: Database, tenant_id: int) -> None:

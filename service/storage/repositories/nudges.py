@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import structlog
-from sqlalchemy import func
+from sqlalchemy import func, null
 
 from service.domain.model import normalise_email
 from service.domain.nudges.types import NudgePlan
@@ -61,8 +61,9 @@ class NudgeRepository(Scoped):
         """Upsert plans on (meeting, person, kind); returns the rows that need (re)enqueueing.
 
         New plans become `planned` at revision 1. A `planned` nudge whose due time, variant or
-        batch changed is updated with revision + 1. Anything else (unchanged, or no longer
-        planned: sending, sent, cancelled, failed) is left alone and not returned.
+        batch changed is updated with revision + 1, and so is a `cancelled` one (its reason
+        holds again). Anything else (unchanged, or sending, sent, failed) is left alone and not
+        returned.
         """
         people = await self._people_ids(p.person for p in plans)
         meetings = await self._own_meetings({p.meeting_key for p in plans})
@@ -114,13 +115,19 @@ class NudgeRepository(Scoped):
                 "batch_key": new.batch_key,
                 "revision": old.revision + 1,
                 "updated_at": new.updated_at,
+                "state": PLANNED,
+                "attempts": 0,
+                "error": null(),  # a literal: a bound None would stop statement batching
             },
-            where=(old.state == PLANNED)
-            & (
-                (old.due_at != new.due_at)
-                | (old.variant != new.variant)
-                | old.batch_key.is_distinct_from(new.batch_key)
-            ),
+            where=(
+                (old.state == PLANNED)
+                & (
+                    (old.due_at != new.due_at)
+                    | (old.variant != new.variant)
+                    | old.batch_key.is_distinct_from(new.batch_key)
+                )
+            )
+            | (old.state == NudgeState.CANCELLED.value),
         ).returning(*COLUMNS)
         result = await self.session.execute(statement, list(values))
         return [_row(mapping) for mapping in result.mappings()]
