@@ -7,7 +7,7 @@ week counts; one pass over the weeks ahead finds pairs that already have a meeti
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -108,6 +108,22 @@ async def find_relationships(
         by_person[found.person].append(found)
     return RelationshipFindings(
         lapsed={person: tuple(items) for person, items in by_person.items()}, weeks=weeks
+    )
+
+
+def visible_lapsed(
+    items: Iterable[LapsedRelationship], person: PersonRow, people: Mapping[str, PersonRow]
+) -> tuple[LapsedRelationship, ...]:
+    """The lapsed relationships a person's report may show.
+
+    Never a contact they muted, and never someone who opted out of Rapport entirely.
+    """
+    muted = {address.strip().lower() for address in person.muted_contacts}
+    return tuple(
+        item
+        for item in items
+        if item.contact not in muted
+        and not (item.contact in people and people[item.contact].opted_out)
     )
 
 

@@ -27,7 +27,12 @@ from service.email import (
     message_id_for,
 )
 from service.mailing import MailConfig, person_links
-from service.reports import RelationshipFindings, find_relationships, report_week
+from service.reports import (
+    RelationshipFindings,
+    find_relationships,
+    report_week,
+    visible_lapsed,
+)
 from service.storage import Database, NudgeRepository, PeopleRepository, PersonRow, ReportRepository
 
 log = structlog.get_logger(__name__)
@@ -61,7 +66,7 @@ def _report(
             cadence_days=round(item.cadence_days, 1),
             days_since=int(item.days_since),
         )
-        for item in findings.lapsed.get(person.email, ())
+        for item in visible_lapsed(findings.lapsed.get(person.email, ()), person, people)
     )
     counts = findings.weeks.get(person.email)
     week = WeekAtAGlance(
