@@ -171,6 +171,7 @@ def _places(payload: Mapping[str, object]) -> _Places:
 _MEMO_LIMIT = 20_000  # distinct entries per memo before it starts over
 _ATTENDEES: dict[tuple[object, ...], Attendee | None] = {}
 _MADE: dict[tuple[object, ...], Attendee] = {}
+_OWNER_SETS: dict[tuple[str, str | None], frozenset[str]] = {}
 _OWN_ANSWERS: dict[tuple[int, Response], tuple[Attendee, Attendee]] = {}
 
 
@@ -195,6 +196,17 @@ def _attendee(
     if len(_ATTENDEES) >= _MEMO_LIMIT:
         _ATTENDEES.clear()
     found = _ATTENDEES[key] = _read_attendee(raw, owners, organizer, rooms)
+    return found
+
+
+def _owners(owner: str, alias: str | None) -> frozenset[str]:
+    """The owner's addresses, one object per pair: memo keys holding it then compare by identity."""
+    key = (owner, alias)
+    found = _OWNER_SETS.get(key)
+    if found is None:
+        if len(_OWNER_SETS) >= _MEMO_LIMIT:
+            _OWNER_SETS.clear()
+        found = _OWNER_SETS[key] = frozenset({owner, alias} if alias else {owner})
     return found
 
 
@@ -251,7 +263,7 @@ def _attendees(
     rooms = places.room_addresses
     address, name = organizer
     # isOrganizer says the organizer is the owner, even under another address (an alias).
-    owners = frozenset({owner, address} if address and _flag(payload, "isOrganizer") else {owner})
+    owners = _owners(owner, address if address and _flag(payload, "isOrganizer") else None)
     found = [
         attendee
         for raw in _maps(payload, "attendees", MAX_ATTENDEES)
