@@ -58,6 +58,9 @@ class _Link(NamedTuple):
     url: str
 
 
+# A named tuple's own __new__ is a Python call; tuple.__new__ makes the same object in C.
+_new = tuple.__new__
+
 _CAPPED: dict[str, str] = {}  # reasons repeat across a calendar: tidy each text once
 
 
@@ -113,7 +116,7 @@ def _text_links(
         match = match_url(url, custom)
         if match is not None:
             key, name = match
-            found.append(_Link(rank, key == "other", position, key, name, url))
+            found.append(_new(_Link, (rank, key == "other", position, key, name, url)))
 
 
 def _join_links(meeting: Meeting, custom: Sequence[ProviderPattern]) -> list[_Link]:

@@ -125,6 +125,7 @@ def _email(address: str | None) -> str | None:
 
 
 _MEMO_LIMIT = 20_000
+_new = tuple.__new__  # People without the named tuple's Python-level __new__
 # address as given -> (normalised address, on a domain that is never a person)
 _ADDRESSES: dict[str, tuple[str | None, bool]] = {}
 _PERSONAL: dict[str, bool] = {}
@@ -184,7 +185,7 @@ def read_people(meeting: Meeting) -> People | None:
     organizer = _unlisted_organizer(meeting.organizer, listed)
     if organizer is not None:
         humans.add(organizer)
-    return People(frozenset(humans), tuple(rooms), groups, declined)
+    return _new(People, (frozenset(humans), tuple(rooms), groups, declined))
 
 
 def _unlisted_organizer(organizer: str | None, listed: set[str | None]) -> str | None:
