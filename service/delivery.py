@@ -33,6 +33,7 @@ from service.email import (
 from service.email.context import NudgeKind as EmailKind
 from service.email.context import Role as EmailRole
 from service.mailing import MailConfig, person_links
+from service.planning import tenant_policy
 from service.storage import (
     Database,
     InsightRepository,
@@ -42,7 +43,6 @@ from service.storage import (
     NudgeRow,
     PeopleRepository,
     PersonRow,
-    PolicyRepository,
 )
 
 log = structlog.get_logger(__name__)
@@ -244,8 +244,7 @@ async def deliver_due(
     clock = now or datetime.now(UTC)
     async with db.session() as session:
         people = {p.id: p async for p in PeopleRepository(session, tenant_id).iter_all()}
-        policy_row = await PolicyRepository(session, tenant_id).current(None)
-    cap = int(policy_row.body.get("max_per_person_per_day", 3)) if policy_row else 3
+    cap = (await tenant_policy(db, tenant_id)).max_per_person_per_day
     sender = _Sender(db, tenant_id, mailer, renderer, mail, people, max(cap, 1), clock)
     tried: set[int] = set()
     while True:

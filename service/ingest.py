@@ -6,6 +6,7 @@ or an expired one) ends by pruning what the calendar no longer shows in the wind
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -91,15 +92,17 @@ async def sync_calendar(
         row = await CalendarRepository(session, tenant_id).get(connection_id)
     if row is None:
         raise LookupError(f"calendar connection {connection_id} not found in tenant {tenant_id}")
+    pull = functools.partial(
+        _pull, db=db, tenant_id=tenant_id, person_id=row.person_id, calendar=calendar,
+        connector=connector, window=window, people_ids=people_ids, now=now, patterns=patterns,
+    )  # fmt: skip
     outcome = SyncOutcome(connection_id)
     try:
-        await _pull(db, tenant_id, row.person_id, row.cursor, calendar, connector, window,
-                    people_ids, now, patterns, outcome)  # fmt: skip
+        await pull(row.cursor, outcome)
     except CursorExpired:
         log.info("sync.cursor_expired", connection_id=connection_id)
         outcome = SyncOutcome(connection_id)
-        await _pull(db, tenant_id, row.person_id, None, calendar, connector, window,
-                    people_ids, now, patterns, outcome)  # fmt: skip
+        await pull(None, outcome)
     except AuthRevoked as exc:
         await _record_error(db, tenant_id, connection_id, "auth_revoked", str(exc), outcome)
     except ConnectorError as exc:
@@ -123,17 +126,18 @@ async def _record_error(
 
 
 async def _pull(
+    cursor: str | None,
+    outcome: SyncOutcome,
+    *,
     db: Database,
     tenant_id: int,
     person_id: int,
-    cursor: str | None,
     calendar: CalendarRef,
     connector: Connector,
     window: SyncWindow,
     people_ids: Mapping[str, int],
     now: datetime,
     patterns: Sequence[ProviderPattern],
-    outcome: SyncOutcome,
 ) -> None:
     async for page in connector.pull(calendar, cursor, window):
         async with db.session() as session:

@@ -10,6 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +37,7 @@ from service.storage import (
 )
 
 DAY = timedelta(days=1)
+E = TypeVar("E", bound=Enum)
 
 
 @dataclass(slots=True)
@@ -49,8 +52,9 @@ class PlanningOutcome:
     suppressed_reasons: dict[str, int] = field(default_factory=dict)
 
 
-def _enum(kind: type[AttendeeKind] | type[Response], value: str, default: str) -> str:
-    return value if value in kind._value2member_map_ else default
+def _member(kind: type[E], value: str, default: E) -> E:
+    """The enum member for a stored value, or `default` for a value this version does not know."""
+    return kind(value) if value in kind._value2member_map_ else default
 
 
 def scheduled_meeting(row: MeetingRow, internal_domains: Iterable[str]) -> ScheduledMeeting:
@@ -59,8 +63,8 @@ def scheduled_meeting(row: MeetingRow, internal_domains: Iterable[str]) -> Sched
     participants = tuple(
         Participant(
             email=p.email,
-            kind=AttendeeKind(_enum(AttendeeKind, p.kind, AttendeeKind.UNKNOWN)),
-            response=Response(_enum(Response, p.response, Response.UNKNOWN)),
+            kind=_member(AttendeeKind, p.kind, AttendeeKind.UNKNOWN),
+            response=_member(Response, p.response, Response.UNKNOWN),
             organizer=p.organizer,
             optional=p.optional,
             internal=p.person_id is not None or p.email.rsplit("@", 1)[-1].lower() in domains,
@@ -68,9 +72,7 @@ def scheduled_meeting(row: MeetingRow, internal_domains: Iterable[str]) -> Sched
         for p in row.participations
     )
     classification = Classification(
-        modality=Modality(row.modality)
-        if row.modality in Modality._value2member_map_
-        else Modality.UNKNOWN,
+        modality=_member(Modality, row.modality, Modality.UNKNOWN),
         provider=row.provider,
         hybrid=row.hybrid,
         one_on_one=row.one_on_one,
@@ -84,9 +86,7 @@ def scheduled_meeting(row: MeetingRow, internal_domains: Iterable[str]) -> Sched
         title=row.title,
         start=row.start,
         end=row.end,
-        status=EventStatus(row.status)
-        if row.status in EventStatus._value2member_map_
-        else EventStatus.CONFIRMED,
+        status=_member(EventStatus, row.status, EventStatus.CONFIRMED),
         classification=classification,
         participants=participants,
     )
