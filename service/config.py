@@ -6,12 +6,13 @@ A wrong value fails at start with a message naming the variable (see `SettingsEr
 
 from __future__ import annotations
 
-import zoneinfo
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.domain.zones import known_zone
 
 ENV_PREFIX = "RAPPORT_"
 
@@ -69,12 +70,8 @@ class Settings(BaseSettings):
     @field_validator("default_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"unknown time zone {value!r} (use an IANA name like Europe/London)"
-            ) from exc
+        if known_zone(value) is None:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/London)")
         return value
 
     @field_validator("database_url")

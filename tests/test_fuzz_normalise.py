@@ -8,6 +8,7 @@ never raises on a Meeting.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
@@ -25,8 +26,12 @@ from service.domain.port import SkippedEvent
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 OWNER = "owner@example.com"
+# RAPPORT_FUZZ_EXAMPLES=5000 makes a soak of it (bench/README.md); the suite runs 150 each.
 FUZZ = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=int(os.environ.get("RAPPORT_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
 )
 JsonNormaliser = Callable[[Mapping[str, object], str, str], Meeting | SkippedEvent]
 NORMALISERS: dict[str, JsonNormaliser] = {"google": google_event, "graph": graph_event}

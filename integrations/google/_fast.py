@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from integrations.google._fields import (
     _ENTRY_KINDS,
@@ -38,6 +38,7 @@ from service.domain.model import (
     Response,
     normalise_email,
 )
+from service.domain.zones import known_zone
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -240,8 +241,4 @@ def context(owner: str, default_tz: str) -> tuple[str, ZoneInfo | None]:
         normalised = _remember(_OWNERS, owner, normalise_email(owner) or owner)
     if default_tz in _ZONES:
         return normalised, _ZONES[default_tz]
-    try:
-        zone: ZoneInfo | None = ZoneInfo(default_tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = None
-    return normalised, _remember(_ZONES, default_tz, zone)
+    return normalised, _remember(_ZONES, default_tz, known_zone(default_tz))

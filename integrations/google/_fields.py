@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from service.domain.model import (
     Attendee,
@@ -20,6 +20,7 @@ from service.domain.model import (
     Response,
     normalise_email,
 )
+from service.domain.zones import known_zone
 
 MAX_TIME_TEXT = 64  # an RFC 3339 timestamp is ~30 characters: longer text is not a time
 MAX_ATTENDEES = 5000
@@ -81,10 +82,7 @@ def _zone(name: str | None, default: ZoneInfo) -> ZoneInfo:
     """The named IANA zone; the default when absent or unknown (Google only sends IANA names)."""
     if not name or len(name) > MAX_TIME_TEXT:
         return default
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return default
+    return known_zone(name) or default
 
 
 def _moment(

@@ -6,7 +6,7 @@ import contextlib
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
 from icalendar.prop.broken import vBroken
@@ -20,6 +20,7 @@ from service.domain.model import (
     Response,
     normalise_email,
 )
+from service.domain.zones import known_zone
 
 CUTYPES = {
     "INDIVIDUAL": AttendeeKind.PERSON,
@@ -69,12 +70,7 @@ def text(event: icalendar.Component, name: str) -> str | None:
 
 def zone(name: str | None) -> ZoneInfo | None:
     """A ZoneInfo for an IANA name, or None when the name is not one."""
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return None
+    return known_zone(name.strip()) if name else None
 
 
 def to_utc(value: date | datetime, fallback: tzinfo) -> datetime:

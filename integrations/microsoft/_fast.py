@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from integrations.microsoft._fields import (
     _SHOW_AS_TYPES,
@@ -34,6 +34,7 @@ from service.domain.model import (
     Meeting,
     normalise_email,
 )
+from service.domain.zones import known_zone
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -80,7 +81,7 @@ def _instant(when: object, zone: ZoneInfo, all_day: bool) -> datetime:
     return found
 
 
-def _place_list(payload: dict[str, object]) -> list[dict[str, object]]:
+def _place_list(payload: dict[str, object]) -> list[object]:
     locations = payload.get("locations")
     if locations:
         if type(locations) is not list or len(locations) > MAX_LOCATIONS:
@@ -98,11 +99,12 @@ def _place_list(payload: dict[str, object]) -> list[dict[str, object]]:
 
 def _fast_places(payload: dict[str, object]) -> tuple[_Places, tuple[str, ...]]:
     """(`_places`, the locations' join URIs), memoised on the fields they read."""
-    chosen = _place_list(payload)
+    chosen: list[dict[str, object]] = []
     key: list[object] = []
-    for place in chosen:
+    for place in _place_list(payload):
         if type(place) is not dict:
             raise Doubt
+        chosen.append(place)
         get = place.get
         key.append(get("displayName"))
         key.append(get("locationType"))
@@ -221,8 +223,5 @@ def context(owner: str, default_tz: str) -> tuple[str, ZoneInfo | None]:
         normalised = _remember(_OWNERS, owner, normalise_email(owner) or owner)
     if default_tz in _ZONES:
         return normalised, _ZONES[default_tz]
-    try:
-        zone: ZoneInfo | None = ZoneInfo(WINDOWS_TO_IANA.get(default_tz, default_tz))
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = None
-    return normalised, _remember(_ZONES, default_tz, zone)
+    found = known_zone(WINDOWS_TO_IANA.get(default_tz, default_tz))
+    return normalised, _remember(_ZONES, default_tz, found)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from integrations.microsoft.windows_zones import WINDOWS_TO_IANA
 from service.domain.model import (
@@ -23,6 +23,7 @@ from service.domain.model import (
     Response,
     normalise_email,
 )
+from service.domain.zones import known_zone
 
 MAX_TIME_TEXT = 64
 MAX_ATTENDEES = 5000
@@ -90,11 +91,7 @@ def zone_for(name: str | None, default: ZoneInfo) -> ZoneInfo:
     if not name or len(name) > MAX_TIME_TEXT:
         return default
     # Custom zones ("Customized Time Zone", "tzone://Microsoft/Custom") carry no rules we can read.
-    key = WINDOWS_TO_IANA.get(name, name)
-    try:
-        return ZoneInfo(key)
-    except (ZoneInfoNotFoundError, ValueError):
-        return default
+    return known_zone(WINDOWS_TO_IANA.get(name, name)) or default
 
 
 def _moment(

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
+from service.build_info import BuildState, build_state
 from service.config import Settings, SettingsError, get_settings
 from service.logs import configure_logging
 
@@ -30,6 +31,14 @@ console = Console(stderr=True)
 def _setup() -> None:
     """Logs go to stderr (warnings and errors) unless a command sends them elsewhere."""
     configure_logging("warning", sys.stderr, json=False)
+    warning = stale_build_warning(build_state())
+    if warning:
+        console.print(warning)
+
+
+def stale_build_warning(state: BuildState) -> str | None:
+    """A warning when compiled modules no longer match their sources (yesterday's code runs)."""
+    return f"[yellow]warning:[/yellow] {state.describe()}" if state.stale else None
 
 
 def _settings(**overrides: object) -> Settings:

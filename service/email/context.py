@@ -14,6 +14,8 @@ from types import MappingProxyType
 from typing import Literal
 from urllib.parse import urlsplit
 
+from service.domain.zones import known_zone
+
 NudgeKind = Literal["camera_on", "switch_to_video", "social_minute", "one_on_one"]
 Role = Literal["organizer", "attendee"]
 
@@ -24,12 +26,12 @@ DEFAULT_DAILY_CAP = 3
 
 def require_timezone(name: str, value: str) -> zoneinfo.ZoneInfo:
     """Return the IANA zone `value`; a clear ValueError naming the field when it is unknown."""
-    try:
-        return zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    found = known_zone(value)
+    if found is None:
         raise ValueError(
             f"{name}: unknown time zone {value!r} (use an IANA name like Europe/London)"
-        ) from exc
+        )
+    return found
 
 
 def require_http_url(name: str, value: str) -> None:

@@ -29,7 +29,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from service.domain.nudges.rules import Candidate, candidates, email_key, meeting_exclusion
-from service.domain.nudges.timing import Slot, briefing_slot, per_meeting_slot, zone
+from service.domain.nudges.timing import Slot, briefing_slot, per_meeting_slot
 from service.domain.nudges.types import (
     NudgeHistory,
     NudgePlan,
@@ -39,6 +39,7 @@ from service.domain.nudges.types import (
     Suppressed,
 )
 from service.domain.policy import NudgeKind, Policy
+from service.domain.zones import known_zone
 
 PRIORITY: Mapping[NudgeKind, int] = {
     NudgeKind.ONE_ON_ONE: 0,
@@ -207,7 +208,7 @@ def _timed(
     reason = _hold(candidate, meeting_reason, prefs, policy, history, now)
     if reason is not None:
         return reason
-    tz = zone(prefs.timezone)
+    tz = known_zone(prefs.timezone)
     if tz is None:
         return f"unknown time zone {prefs.timezone!r} in your preferences"
     slot = _slot(candidate, tz, policy)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from service.domain.policy import Policy
+from service.domain.zones import known_zone
 
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -24,17 +25,9 @@ class Slot:
     batch_key: str | None = None
 
 
-def zone(name: str) -> ZoneInfo | None:
-    """The IANA zone of that name, or None when it is unknown or malformed."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def local_date(when: datetime, timezone: str) -> date:
     """The person's local date of an instant (the key of `NudgeHistory.sent_per_person_day`)."""
-    tz = zone(timezone)
+    tz = known_zone(timezone)
     if tz is None:
         raise ValueError(f"unknown time zone {timezone!r}")
     return when.astimezone(tz).date()

@@ -6,13 +6,14 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import func, null
 
 from service.domain.model import normalise_email
 from service.domain.nudges.types import NudgePlan
+from service.domain.zones import known_zone
 from service.storage.models import MeetingRecord, Nudge, Person
 from service.storage.repositories.base import (
     CHUNK,
@@ -48,10 +49,7 @@ def _row(values: Mapping[Any, Any]) -> NudgeRow:
 
 
 def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return known_zone(name) or ZoneInfo("UTC")
 
 
 class NudgeRepository(Scoped):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import structlog
 from sqlalchemy import or_
 
+from service.domain.zones import known_zone
 from service.storage.models import Participation, Person
 from service.storage.repositories.base import (
     Scoped,
@@ -48,9 +48,7 @@ def person_row(person: Person) -> PersonRow:
 def _problem(email: str | None, person: PersonIn) -> str | None:
     if email is None or "@" not in email:
         return "invalid email address"
-    try:
-        ZoneInfo(person.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if known_zone(person.timezone) is None:
         return "unknown time zone (an IANA name such as Europe/Berlin is needed)"
     return None
 
