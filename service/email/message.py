@@ -16,6 +16,7 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from service.email.context import require_http_url
+from service.email.folding import fold_unstructured
 from service.email.render import SUBJECT_LIMIT, RenderedEmail
 from service.email.words import one_line
 
@@ -37,6 +38,25 @@ class _VerbatimHeader(UniqueUnstructuredHeader, BaseHeader):  # type: ignore[mis
     def fold(self, *, policy: Any) -> str:
         """Write the header on one line, unencoded."""
         return f"{self.name}: {self}{policy.linesep}"
+
+
+class _LiteralSubject(UniqueUnstructuredHeader, BaseHeader):  # type: ignore[misc]
+    """A subject taken literally and folded by `fold_unstructured`.
+
+    Assigning a string to a header decodes any `=?...?=` in it; a meeting title that looks
+    like an encoded-word must reach the reader as typed, so this header keeps the raw text.
+    Only `build_message` makes one: parsing a message still decodes as usual.
+    """
+
+    @classmethod
+    def parse(cls, value: str, kwds: dict[str, Any]) -> None:
+        """Parse as unstructured text, but keep `value` itself as the decoded value."""
+        super().parse(value, kwds)
+        kwds["decoded"] = value
+
+    def fold(self, *, policy: Any) -> str:
+        """Write the subject as plain folded ASCII or as self-contained encoded-words."""
+        return fold_unstructured(self.name, str(self), policy.linesep)
 
 
 def _policy() -> EmailPolicy[EmailMessage]:
@@ -90,7 +110,8 @@ def build_message(
         raise ValueError(f"date must be tz-aware, got {moment!r}")
 
     message = EmailMessage(policy=POLICY)
-    message["Subject"] = one_line(rendered.subject, SUBJECT_LIMIT) or "A note from Rapport"
+    subject = one_line(rendered.subject, SUBJECT_LIMIT) or "A note from Rapport"
+    message["Subject"] = _LiteralSubject("Subject", subject)
     message["From"] = sender
     message["To"] = recipient
     message["Date"] = format_datetime(moment)

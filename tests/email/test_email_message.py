@@ -92,6 +92,30 @@ def test_build_message_title_cannot_inject_headers(title: str) -> None:
     assert str(parsed["Subject"]) == rendered.subject
 
 
+@pytest.mark.parametrize(
+    "subject",
+    [
+        # Found by the property test: the stdlib folder put the space between two
+        # encoded-words, where RFC 2047 readers drop it.
+        "Camera on for \u201c0000000\u00a1\u00a1\u00a1\u00a1\u00a1\u00a1\u00a1\u00a1\u00a1\u00a1"
+        " \u00a1 0\u201d, if it suits you",
+        "x" * 70 + " \u00a1 \u00a1 y",
+        ("Caf\u00e9 " * 20).strip(),
+        "=?utf-8?q?looks_encoded?= but is a title",
+        ("\U0001f600 emoji " * 8).strip(),
+        ("plain ascii subject " * 6).strip(),
+        "a" * 110,
+    ],
+)
+def test_build_message_subject_survives_folding(subject: str) -> None:
+    rendered = RenderedEmail(subject=subject, text="t", html="<p>t</p>")
+    message = _build(rendered)
+    raw = message.as_bytes()
+    head = raw.split(b"\n\n", 1)[0]
+    assert all(len(line) <= 78 for line in head.split(b"\n") if not line.startswith(b"List-"))
+    assert str(_reparse(message)["Subject"]) == subject
+
+
 def test_build_message_html_part_is_escaped() -> None:
     title = '"><img src=x onerror=alert(1)><script>alert(1)</script>'
     rendered = EmailRenderer().render_nudge(nudge(meeting_title=title))
@@ -159,6 +183,7 @@ def test_check_public_api_matches_all() -> None:
         "bars",
         "context",
         "errors",
+        "folding",
         "links",
         "message",
         "outbox",

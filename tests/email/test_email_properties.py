@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.email import EmailRenderer, build_message, message_id_for
+from service.email.folding import fold_unstructured
 from service.email.words import ago_words, cadence_words, one_line
 from tests.email.builders import PREFERENCES, UNSUBSCRIBE, nudge
 
@@ -80,3 +81,14 @@ def test_describe_ago_reads_naturally(days: int) -> None:
     assert words in ("today", "yesterday") or words.endswith("ago")
     assert "about 1 weeks" not in words
     assert "about 0" not in words
+
+
+@settings(max_examples=300, deadline=None)
+@given(head=st.text(alphabet=" =?_a\u00a1", max_size=100), tail=TRICKY)
+def test_fold_unstructured_reads_back_exactly(head: str, tail: str) -> None:
+    value = one_line(head + tail, 120)
+    folded = fold_unstructured("Subject", value, "\r\n")
+    assert folded.endswith("\r\n")
+    assert all(len(line) <= 78 for line in folded.split("\r\n"))
+    parsed = email.message_from_string(folded + "\r\n", policy=email.policy.default)
+    assert str(parsed["Subject"]) == value
