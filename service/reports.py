@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.domain.model import AttendeeKind, Response
+from service.domain.model import AttendeeKind, Response, email_key
 from service.domain.policy import RelationshipPolicy
 from service.domain.relationships import LapsedRelationship, PastMeeting, RelationshipTracker
 from service.storage import MeetingRepository, PersonRow
@@ -118,7 +118,7 @@ def visible_lapsed(
 
     Never a contact they muted, and never someone who opted out of Rapport entirely.
     """
-    muted = {address.strip().lower() for address in person.muted_contacts}
+    muted = {email_key(address) for address in person.muted_contacts}
     return tuple(
         item
         for item in items

@@ -71,6 +71,11 @@ def _require_utc(name: str, value: datetime) -> None:
         raise ValueError(f"{name} must be a tz-aware UTC datetime, got {value!r}")
 
 
+def email_key(address: str) -> str:
+    """The form addresses are compared in: stripped and lower-case."""
+    return address.strip().lower()
+
+
 def normalise_email(address: str | None) -> str | None:
     """Lower-case and strip an address, dropping a `mailto:` prefix; empty becomes None."""
     if not address:

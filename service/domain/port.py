@@ -8,7 +8,8 @@ Errors, as a tree::
     ├── CursorExpired        the sync cursor is gone (410 Gone): resync fully
     ├── ProviderUnavailable  transient failure (5xx, network): retry with backoff
     ├── FetchRefused         the source may not be fetched (SSRF rules, size, scheme)
-    └── MalformedEvent       one event could not be read (logged and skipped by connectors)
+    └── MalformedEvent       one event could not be read (connectors report it as a
+                             `SkippedEvent` and go on; none raises this today)
 """
 
 from __future__ import annotations
@@ -126,4 +127,8 @@ class FetchRefused(ConnectorError):
 
 
 class MalformedEvent(ConnectorError):
-    """One event could not be read."""
+    """One event could not be read.
+
+    Connectors do not raise it for a single bad event: they yield a `SkippedEvent` with the
+    reason and carry on with the batch. It is kept for a connector that cannot go on.
+    """

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import combinations, pairwise
 
+from service.domain.model import email_key
 from service.domain.policy import RelationshipPolicy
 
 _DAY = timedelta(days=1)
@@ -57,10 +58,6 @@ class LapsedRelationship:
     score: float
 
 
-def _key(address: str) -> str:
-    return address.strip().lower()
-
-
 class RelationshipTracker:
     """Collects past meetings one at a time (any order) and reports lapsed relationships.
 
@@ -75,11 +72,10 @@ class RelationshipTracker:
     ) -> None:
         self.policy = policy
         self._internal = (
-            None if internal_people is None else frozenset(_key(p) for p in internal_people)
+            None if internal_people is None else frozenset(email_key(p) for p in internal_people)
         )
         self._external: set[str] = set()
         self._pairs: defaultdict[tuple[str, str], dict[datetime, float]] = defaultdict(dict)
-        self._by_person: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)
 
     def _is_external(self, person: str) -> bool:
         if self._internal is not None:
@@ -92,11 +88,11 @@ class RelationshipTracker:
             return False
         if meeting.start.tzinfo is None:
             raise ValueError(f"PastMeeting.start must be tz-aware, got {meeting.start!r}")
-        people = sorted({_key(p) for p in meeting.people if p.strip()})
+        people = sorted({email_key(p) for p in meeting.people if p.strip()})
         weight = self.policy.weight_for(len(people))
         if weight <= 0.0:
             return False
-        flagged = {_key(p) for p in meeting.external}
+        flagged = {email_key(p) for p in meeting.external}
         self._external.update(flagged)
         outside = {p for p in people if p in flagged or self._is_external(p)}
         for first, second in combinations(people, 2):
@@ -104,9 +100,6 @@ class RelationshipTracker:
             if external == 2 or (external == 1 and not self.policy.include_external):
                 continue
             entries = self._pairs[(first, second)]
-            if not entries:
-                self._by_person[first].add((first, second))
-                self._by_person[second].add((first, second))
             # The same meeting fed twice (seen in two calendars) counts once.
             entries[meeting.start] = max(weight, entries.get(meeting.start, 0.0))
         return True
@@ -117,10 +110,8 @@ class RelationshipTracker:
             kept = {start: w for start, w in self._pairs[pair].items() if start >= before}
             if kept:
                 self._pairs[pair] = kept
-                continue
-            del self._pairs[pair]
-            for member in pair:
-                self._by_person[member].discard(pair)
+            else:
+                del self._pairs[pair]
 
     def _measure(
         self, pair: tuple[str, str], now: datetime
@@ -160,10 +151,9 @@ class RelationshipTracker:
         if now.tzinfo is None:
             raise ValueError(f"now must be a tz-aware datetime, got {now!r}")
         is_scheduled = _scheduled_test(scheduled_pairs)
-        wanted = None if person is None else _key(person)
+        wanted = None if person is None else email_key(person)
         found: defaultdict[str, list[LapsedRelationship]] = defaultdict(list)
-        pairs = self._pairs if wanted is None else sorted(self._by_person.get(wanted, ()))
-        for pair in pairs:
+        for pair in self._pairs:
             directions = list(self._directions(pair, wanted))
             if not directions:
                 continue
@@ -191,5 +181,5 @@ class RelationshipTracker:
 def _scheduled_test(scheduled: Scheduled) -> Callable[[frozenset[str]], bool]:
     if callable(scheduled):
         return scheduled
-    normalised = {frozenset(_key(p) for p in pair) for pair in scheduled}
+    normalised = {frozenset(email_key(p) for p in pair) for pair in scheduled}
     return normalised.__contains__

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from service.domain.nudges.rules import Candidate, candidates, email_key, meeting_exclusion
+from service.domain.model import email_key
+from service.domain.nudges.rules import Candidate, candidates, meeting_exclusion
 from service.domain.nudges.timing import Slot, briefing_slot, per_meeting_slot
 from service.domain.nudges.types import (
     NudgeHistory,
@@ -145,7 +146,7 @@ def _apply_caps(
     for item in items:
         candidate, day = item.candidate, item.slot.local_date
         sent_today = history.sent_per_person_day.get((candidate.person, day), 0) + per_day[day]
-        reason = None
+        reason: str | None
         if candidate.meeting.key in meetings:
             reason = "another nudge is planned for this meeting"
         else:

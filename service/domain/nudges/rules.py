@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from service.domain.model import AttendeeKind, EventStatus, Modality, Response
+from service.domain.model import AttendeeKind, EventStatus, Modality, Response, email_key
 from service.domain.nudges.types import Participant, PersonPrefs, Role, ScheduledMeeting
 from service.domain.policy import NudgeKind, Policy
 
@@ -36,11 +36,6 @@ class Candidate:
     role: Role
     reason: str
     held: str | None = None
-
-
-def email_key(address: str) -> str:
-    """The form addresses are compared in: stripped and lower-case."""
-    return address.strip().lower()
 
 
 def humans(meeting: ScheduledMeeting) -> list[Participant]:
@@ -120,17 +115,14 @@ def _camera_on(meeting: ScheduledMeeting, email: str, person: Participant) -> Ca
 def _switch(meeting: ScheduledMeeting, email: str, person: Participant) -> Candidate | None:
     if meeting.classification.modality is not Modality.AUDIO:
         return None
-    if person.organizer:
-        reason = "it's an audio-only call you organise"
-        held = _response_hold(person)
-        return Candidate(meeting, email, NudgeKind.SWITCH_TO_VIDEO, "organizer", reason, held)
+    role: Role = "organizer" if person.organizer else "attendee"
+    reason = (
+        "it's an audio-only call you organise"
+        if person.organizer
+        else "it's an audio-only call you accepted"
+    )
     return Candidate(
-        meeting,
-        email,
-        NudgeKind.SWITCH_TO_VIDEO,
-        "attendee",
-        "it's an audio-only call you accepted",
-        _response_hold(person),
+        meeting, email, NudgeKind.SWITCH_TO_VIDEO, role, reason, _response_hold(person)
     )
 
 
