@@ -27,6 +27,7 @@ COMPILED_MODULES = (
     "service.domain.classify.phone",
     "service.domain.classify.place",
     "service.domain.classify.providers",
+    "integrations._payload",
     "integrations.google._fast",
     "integrations.google._fields",
     "integrations.google.normalise",

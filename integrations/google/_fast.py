@@ -9,46 +9,38 @@ path, which produces the same Meeting or says precisely what is wrong.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from integrations._payload import MAX_ATTENDEES, MAX_TIME_TEXT, _fast_text, _remember, _text
 from integrations.google._fields import (
     _ENTRY_KINDS,
     _EVENT_TYPES,
     _PIN_KEYS,
     _STATUS,
-    MAX_ATTENDEES,
     MAX_ENTRY_POINTS,
-    MAX_TIME_TEXT,
     _attendee,
     _is_master,
-    _text,
+    _with_owner,
     _zone,
 )
 from service.domain import builders
 from service.domain.model import (
     Attendee,
-    AttendeeKind,
     Conference,
     EntryPoint,
     EntryPointKind,
     EventStatus,
     EventType,
     Meeting,
-    Response,
     normalise_email,
 )
 from service.domain.zones import known_zone
-
-_K = TypeVar("_K")
-_V = TypeVar("_V")
 
 
 class Doubt(Exception):
     """Raised by the fast path on anything unusual: the careful path decides instead."""
 
 
-_MEMO_LIMIT = 20_000  # distinct entries per memo before it starts over
 _ATTENDEES: dict[tuple[object, ...], Attendee | None] = {}
 _INSTANTS: dict[str, datetime] = {}
 _ZONE_KEYS: dict[str, str] = {}
@@ -56,13 +48,6 @@ _ZONES: dict[str, ZoneInfo | None] = {}
 _OWNERS: dict[str, str] = {}
 _POINTS: dict[tuple[EntryPointKind, str, str | None, str | None], EntryPoint] = {}
 _PIN_SET = frozenset(_PIN_KEYS)
-
-
-def _remember(memo: dict[_K, _V], key: _K, value: _V) -> _V:
-    if len(memo) >= _MEMO_LIMIT:
-        memo.clear()
-    memo[key] = value
-    return value
 
 
 def _instant(when: object) -> datetime:
@@ -125,14 +110,7 @@ def _fast_attendees(
                 raise Doubt from None
             if attendee is not None:
                 found.append(attendee)
-    for attendee in found:
-        if attendee.is_owner:
-            return tuple(found)
-    alone = not found
-    response = Response.ACCEPTED if alone else Response.UNKNOWN
-    is_organizer = organizer == owner or (alone and organizer is None)
-    found.append(Attendee(owner, None, AttendeeKind.PERSON, response, False, is_organizer, True))
-    return tuple(found)
+    return _with_owner(found, owner, organizer)
 
 
 def _fast_conference(payload: dict[str, object]) -> Conference | None:
@@ -179,10 +157,6 @@ def _fast_point(raw: object) -> EntryPoint:
     if point is None:  # phone and add-on points recur across a calendar; they are frozen
         point = _remember(_POINTS, key, builders.entry_point(*key))
     return point
-
-
-def _fast_text(value: object) -> str | None:
-    return (value.strip() or None) if type(value) is str else None
 
 
 def fast_meeting(payload: dict[str, object], owner: str, zone: ZoneInfo) -> Meeting:

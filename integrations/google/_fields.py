@@ -6,10 +6,11 @@ path, and `_fast.py` reuses them (memoised) where the fast path meets something 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from integrations._payload import MAX_TIME_TEXT, _flag, _text
 from service.domain.model import (
     Attendee,
     AttendeeKind,
@@ -22,8 +23,6 @@ from service.domain.model import (
 )
 from service.domain.zones import known_zone
 
-MAX_TIME_TEXT = 64  # an RFC 3339 timestamp is ~30 characters: longer text is not a time
-MAX_ATTENDEES = 5000
 MAX_ENTRY_POINTS = 50
 _STATUS = {
     "confirmed": EventStatus.CONFIRMED,
@@ -51,31 +50,11 @@ class _Skip(Exception):
     """Raised inside the normaliser; becomes a SkippedEvent with this reason."""
 
 
-def _text(payload: Mapping[str, object], key: str) -> str | None:
-    value = payload.get(key)
-    if isinstance(value, str):
-        return value.strip() or None
-    return None
-
-
 def _map(payload: Mapping[str, object], key: str) -> Mapping[str, object] | None:
     value = payload.get(key)
     if type(value) is dict:  # what json.loads makes: skip the slower ABC check
         return value
     return value if isinstance(value, Mapping) else None
-
-
-def _maps(payload: Mapping[str, object], key: str, limit: int) -> list[Mapping[str, object]]:
-    value = payload.get(key)
-    if type(value) is not list and (
-        not isinstance(value, Sequence) or isinstance(value, str | bytes)
-    ):
-        return []
-    return [item for item in value[:limit] if type(item) is dict or isinstance(item, Mapping)]
-
-
-def _flag(payload: Mapping[str, object], key: str) -> bool:
-    return payload.get(key) is True
 
 
 def _zone(name: str | None, default: ZoneInfo) -> ZoneInfo:
@@ -131,6 +110,22 @@ def _attendee(raw: Mapping[str, object], owner: str) -> Attendee | None:
         organizer=_flag(raw, "organizer"),
         is_owner=_flag(raw, "self") or (email is not None and email == owner),
     )
+
+
+def _with_owner(found: list[Attendee], owner: str, organizer: str | None) -> tuple[Attendee, ...]:
+    """The attendees, with the owner appended when none of them is the owner.
+
+    No guest list: the owner's own event. A list without `self`: the owner was invited through
+    a group, and still attends.
+    """
+    for attendee in found:
+        if attendee.is_owner:
+            return tuple(found)
+    alone = not found
+    response = Response.ACCEPTED if alone else Response.UNKNOWN
+    is_organizer = organizer == owner or (alone and organizer is None)
+    found.append(Attendee(owner, None, AttendeeKind.PERSON, response, False, is_organizer, True))
+    return tuple(found)
 
 
 def _entry_point(raw: Mapping[str, object]) -> EntryPoint | None:

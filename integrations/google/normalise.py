@@ -10,33 +10,29 @@ from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from integrations._payload import MAX_ATTENDEES, _flag, _maps, _text
 from integrations.google._fast import Doubt, context, fast_meeting
 from integrations.google._fields import (
     _EVENT_TYPES,
     _STATUS,
-    MAX_ATTENDEES,
     MAX_ENTRY_POINTS,
     _attendee,
     _entry_point,
-    _flag,
     _is_master,
     _map,
-    _maps,
     _moment,
     _Skip,
-    _text,
+    _with_owner,
     _zone,
 )
 from service.domain.model import (
     Attendee,
-    AttendeeKind,
     Conference,
     EntryPoint,
     EntryPointKind,
     EventStatus,
     EventType,
     Meeting,
-    Response,
     normalise_email,
 )
 from service.domain.port import SkippedEvent
@@ -52,16 +48,7 @@ def _attendees(
         for raw in _maps(payload, "attendees", MAX_ATTENDEES)
         if (attendee := _attendee(raw, owner)) is not None
     ]
-    if not any(attendee.is_owner for attendee in found):
-        # No guest list: the owner's own event. A list without `self`: the owner was invited
-        # through a group, and still attends.
-        alone = not found
-        response = Response.ACCEPTED if alone else Response.UNKNOWN
-        is_organizer = organizer == owner or (alone and organizer is None)
-        found.append(
-            Attendee(owner, None, AttendeeKind.PERSON, response, False, is_organizer, True)
-        )
-    return tuple(found)
+    return _with_owner(found, owner, organizer)
 
 
 def _conference(payload: Mapping[str, object]) -> Conference | None:

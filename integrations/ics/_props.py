@@ -123,8 +123,9 @@ def organizer(event: icalendar.Component) -> tuple[str | None, str | None]:
     return _address(value), _param(value, "CN")
 
 
-def _attendee_values(event: icalendar.Component) -> list[object]:
-    value = event.get("ATTENDEE")
+def _values(event: icalendar.Component, name: str) -> list[object]:
+    """Every readable value of a repeatable property (ATTENDEE, CONFERENCE)."""
+    value = event.get(name)
     if value is None:
         return []
     values = value if isinstance(value, list) else [value]
@@ -136,7 +137,7 @@ def attendees(
 ) -> tuple[tuple[Attendee, ...] | None, str | None]:
     """The typed attendees and the organizer address (see `normalise_vevent` for the rules)."""
     organizer_email, organizer_name = organizer(event)
-    values = _attendee_values(event)
+    values = _values(event, "ATTENDEE")
     if not values:
         if organizer_email is None or organizer_email == owner:
             # No one invited: the owner's own event (organizer or not written down).
@@ -198,14 +199,6 @@ def _entry_kind(uri: str, features: Iterable[str]) -> EntryPointKind:
     return EntryPointKind.MORE
 
 
-def _conference_values(event: icalendar.Component) -> list[object]:
-    value = event.get("CONFERENCE")
-    if value is None:
-        return []
-    values = value if isinstance(value, list) else [value]
-    return [v for v in values if not isinstance(v, vBroken)]
-
-
 def links_and_conference(
     event: icalendar.Component,
 ) -> tuple[tuple[str, ...], Conference | None, str | None]:
@@ -228,7 +221,7 @@ def links_and_conference(
             solution, solution_name = VENDOR_LINKS[upper]
             solution_link = link
     entry_points: list[EntryPoint] = []
-    for value in _conference_values(event):
+    for value in _values(event, "CONFERENCE"):
         uri = str(value).strip()
         if not uri:
             continue

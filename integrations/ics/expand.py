@@ -17,6 +17,7 @@ import recurring_ical_events
 from integrations.ics import _props
 from integrations.ics.normalise import (
     EVENT_ERRORS,
+    SERIES_PROPERTIES,
     calendar_zone,
     check_owner,
     default_zone,
@@ -28,7 +29,6 @@ from service.domain.port import SkippedEvent, SyncWindow
 
 # A daily meeting over 27 years; more than this in one window is a runaway rule (FREQ=SECONDLY).
 MAX_OCCURRENCES_PER_SERIES = 10_000
-_SERIES_PROPERTIES = ("RRULE", "RDATE", "RECURRENCE-ID")
 # Expansion slices: start small, grow fourfold while sparse, halve while dense.
 _FIRST_SLICE = timedelta(minutes=15)
 _SMALLEST_SLICE = timedelta(minutes=1)
@@ -86,7 +86,7 @@ def iter_feed(
     max_per_series: int = MAX_OCCURRENCES_PER_SERIES,
 ) -> Iterator[Meeting | SkippedEvent]:
     """Like `expand_feed`, one item at a time (one series in memory at once)."""
-    check_owner(owner)
+    owner = check_owner(owner)
     default = default_zone(default_tz)
     for calendar in parse_calendars(data):
         tz = calendar_zone(calendar, default)
@@ -158,7 +158,7 @@ class _Series:
         self.owner = owner
         self.tz = tz
         self.recurring = len(members) > 1 or any(
-            event.get(name) is not None for event, _ in members for name in _SERIES_PROPERTIES
+            event.get(name) is not None for event, _ in members for name in SERIES_PROPERTIES
         )
         cores = [m for e, m in members if e.get("RECURRENCE-ID") is None]
         self.overrides = {m.instance_start: m for e, m in members if e.get("RECURRENCE-ID")}
@@ -243,9 +243,9 @@ class _Series:
 
     def _quick(self, occurrence: icalendar.Component) -> Meeting | None:
         """The occurrence from its already-read component with new times, None if unsure."""
-        start = getattr(_props.first(occurrence, "DTSTART"), "dt", None)
-        end = getattr(_props.first(occurrence, "DTEND"), "dt", None)
-        rid = getattr(_props.first(occurrence, "RECURRENCE-ID"), "dt", None)
+        start = _value(occurrence, "DTSTART")
+        end = _value(occurrence, "DTEND")
+        rid = _value(occurrence, "RECURRENCE-ID")
         if not (isinstance(start, date) and isinstance(end, date) and isinstance(rid, date)):
             return None
         series_id = self.uid if self.recurring else None

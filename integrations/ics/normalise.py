@@ -22,7 +22,7 @@ from service.domain.model import EventStatus, EventType, Meeting, normalise_emai
 from service.domain.port import SkippedEvent
 
 _TIME_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "RRULE", "RDATE", "EXDATE")
-_SERIES_PROPERTIES = ("RRULE", "RDATE", "RECURRENCE-ID")
+SERIES_PROPERTIES = ("RRULE", "RDATE", "RECURRENCE-ID")  # any one: the VEVENT is in a series
 _STATUSES = {"CANCELLED": EventStatus.CANCELLED, "TENTATIVE": EventStatus.TENTATIVE}
 # Errors a hostile or sloppy VEVENT can provoke inside icalendar/zoneinfo/datetime arithmetic.
 EVENT_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)
@@ -88,7 +88,7 @@ def read_events(
     data: bytes, owner: str, default_tz: str = "UTC"
 ) -> Iterator[Meeting | SkippedEvent]:
     """Yield one Meeting or SkippedEvent per VEVENT of the feed, recurrences not expanded."""
-    check_owner(owner)
+    owner = check_owner(owner)
     default = default_zone(default_tz)
     for calendar in parse_calendars(data):
         tz = calendar_zone(calendar, default)
@@ -98,7 +98,7 @@ def read_events(
 
 def normalise_vevent(event: icalendar.Event, owner: str, default_tz: str) -> Meeting | SkippedEvent:
     """Normalise one VEVENT (or one expanded occurrence) to a Meeting, or say why not."""
-    check_owner(owner)
+    owner = check_owner(owner)
     return normalise_in_zone(event, owner, default_zone(default_tz), series=None)
 
 
@@ -114,7 +114,10 @@ def derived_uid(event: icalendar.Component) -> str:
 def normalise_in_zone(
     event: icalendar.Component, owner: str, tz: tzinfo, *, series: bool | None
 ) -> Meeting | SkippedEvent:
-    """Normalise with a resolved fallback zone; `series` overrides series detection if given."""
+    """Normalise with a resolved fallback zone; `series` overrides series detection if given.
+
+    `owner` must already be normalised by `check_owner` (the entry points do it once per feed).
+    """
     uid = _props.text(event, "UID")
     try:
         with warnings.catch_warnings():
@@ -190,15 +193,14 @@ def _event_type(event: icalendar.Component) -> tuple[EventType, bool]:
 def _build(
     event: icalendar.Component, uid: str | None, owner: str, tz: tzinfo, series: bool | None
 ) -> Meeting:
-    owner_email = check_owner(owner)
     start, end, all_day, raw_start = _times(event, tz)
     if uid is None:
         uid = derived_uid(event)
     raw_recurrence = _moment(event, "RECURRENCE-ID")
     original_start = _props.to_utc(raw_recurrence, tz) if raw_recurrence is not None else None
     if series is None:
-        series = any(event.get(name) is not None for name in _SERIES_PROPERTIES)
-    attendees, organizer = _props.attendees(event, owner_email)
+        series = any(event.get(name) is not None for name in SERIES_PROPERTIES)
+    attendees, organizer = _props.attendees(event, owner)
     links, conference, hint = _props.links_and_conference(event)
     event_type, free = _event_type(event)
     transp = (_props.text(event, "TRANSP") or "").upper()
@@ -207,7 +209,7 @@ def _build(
         uid=uid,
         start=start,
         end=end,
-        owner=owner_email,
+        owner=owner,
         title=_props.text(event, "SUMMARY") or "",
         original_start=original_start,
         source_id=uid,

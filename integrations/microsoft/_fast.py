@@ -9,9 +9,9 @@ careful readers, so equal inputs give equal results. Anything unusual raises `Do
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from integrations._payload import _fast_text, _remember
 from integrations.microsoft._fields import (
     _SHOW_AS_TYPES,
     _SOLUTIONS,
@@ -36,9 +36,6 @@ from service.domain.model import (
 )
 from service.domain.zones import known_zone
 
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-_MEMO_LIMIT = 20_000  # distinct entries per memo before it starts over
 _INSTANTS: dict[tuple[object, ...], datetime] = {}
 _ZONE_KEYS: dict[tuple[object, ...], str] = {}
 _PLACES: dict[tuple[object, ...], tuple[_Places, tuple[str, ...]]] = {}
@@ -48,17 +45,6 @@ _OWNERS: dict[str, str] = {}
 
 class Doubt(Exception):
     """Raised by the fast path on anything unusual: the careful path decides instead."""
-
-
-def _remember(memo: dict[_K, _V], key: _K, value: _V) -> _V:
-    if len(memo) >= _MEMO_LIMIT:
-        memo.clear()
-    memo[key] = value
-    return value
-
-
-def _text(value: object) -> str | None:
-    return (value.strip() or None) if type(value) is str else None
 
 
 def _instant(when: object, zone: ZoneInfo, all_day: bool) -> datetime:
@@ -117,7 +103,7 @@ def _fast_places(payload: dict[str, object]) -> tuple[_Places, tuple[str, ...]]:
     except TypeError:
         raise Doubt from None
     if found is None:
-        uris = (_text(place.get("locationUri")) for place in chosen)
+        uris = (_fast_text(place.get("locationUri")) for place in chosen)
         found = _remember(_PLACES, memo_key, (_places(payload), tuple(u for u in uris if u)))
     return found
 
@@ -137,16 +123,16 @@ def _fast_conference(payload: dict[str, object], provider: str | None) -> Confer
         return None
     if type(online) is not dict or not {"tollFreeNumbers", "phones"}.isdisjoint(online):
         raise Doubt  # several numbers: the careful path lists them
-    join = _text(online.get("joinUrl"))
-    pin = _text(online.get("conferenceId"))
-    toll = _text(online.get("tollNumber"))
+    join = _fast_text(online.get("joinUrl"))
+    pin = _fast_text(online.get("conferenceId"))
+    toll = _fast_text(online.get("tollNumber"))
     points = []
     if join:
         points.append(builders.entry_point(EntryPointKind.VIDEO, join, None, pin))
     if toll:
         points.append(builders.entry_point(EntryPointKind.PHONE, f"tel:{toll}", toll, pin))
     if not points:
-        quick = _text(online.get("quickDial"))
+        quick = _fast_text(online.get("quickDial"))
         if not quick:
             return None
         points.append(builders.entry_point(EntryPointKind.PHONE, f"tel:{quick}", quick, None))
@@ -163,22 +149,22 @@ def _fast_organizer(payload: dict[str, object]) -> tuple[str | None, str | None]
         return None, None
     if type(address) is not dict:
         raise Doubt
-    return normalise_email(_text(address.get("address"))), _text(address.get("name"))
+    return normalise_email(_fast_text(address.get("address"))), _fast_text(address.get("name"))
 
 
 def _fast_description(payload: dict[str, object]) -> str | None:
     body = payload.get("body")
     if body is not None and type(body) is not dict:
         raise Doubt
-    content = _text(body.get("content")) if body else None
-    return content or _text(payload.get("bodyPreview"))
+    content = _fast_text(body.get("content")) if body else None
+    return content or _fast_text(payload.get("bodyPreview"))
 
 
 def fast_meeting(payload: dict[str, object], owner: str, zone: ZoneInfo) -> Meeting:
     """The common, well-formed event, read once; Doubt on anything the careful path must judge."""
     get = payload.get
-    source_id = _text(get("id"))
-    uid = _text(get("iCalUId")) or source_id
+    source_id = _fast_text(get("id"))
+    uid = _fast_text(get("iCalUId")) or source_id
     start_data = get("start")
     if uid is None or type(start_data) is not dict:
         raise Doubt
@@ -189,15 +175,15 @@ def fast_meeting(payload: dict[str, object], owner: str, zone: ZoneInfo) -> Meet
     if organizer is None and get("isOrganizer") is True:
         organizer = owner
     places, place_links = _fast_places(payload)
-    show_as = _text(get("showAs"))
-    provider = _text(get("onlineMeetingProvider"))
-    links = [url for url in (_text(get("onlineMeetingUrl")), *place_links) if url]
+    show_as = _fast_text(get("showAs"))
+    provider = _fast_text(get("onlineMeetingProvider"))
+    links = [url for url in (_fast_text(get("onlineMeetingUrl")), *place_links) if url]
     return builders.meeting(
         uid,
         start,
         end,
         owner,
-        _text(get("subject")) or "",
+        _fast_text(get("subject")) or "",
         _original_start(payload) if "originalStart" in payload else None,
         source_id,
         organizer,
@@ -210,7 +196,9 @@ def fast_meeting(payload: dict[str, object], owner: str, zone: ZoneInfo) -> Meet
         _SHOW_AS_TYPES.get(show_as or "", EventType.DEFAULT),
         show_as == "free",
         all_day,
-        source_id if _text(get("type")) == "seriesMaster" else _text(get("seriesMasterId")),
+        source_id
+        if _fast_text(get("type")) == "seriesMaster"
+        else _fast_text(get("seriesMasterId")),
         _zone_key(payload, start_data, zone),
         provider if get("isOnlineMeeting") is True and provider in _SOLUTIONS else None,
     )

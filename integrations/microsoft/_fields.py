@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
+from integrations._payload import MAX_ATTENDEES, MAX_TIME_TEXT, _flag, _maps, _remember, _text
 from integrations.microsoft.windows_zones import WINDOWS_TO_IANA
 from service.domain.model import (
     Attendee,
@@ -25,8 +26,6 @@ from service.domain.model import (
 )
 from service.domain.zones import known_zone
 
-MAX_TIME_TEXT = 64
-MAX_ATTENDEES = 5000
 MAX_LOCATIONS = 50
 MAX_PHONES = 50
 
@@ -52,13 +51,6 @@ class _Skip(Exception):
     """Raised inside the normaliser; becomes a SkippedEvent with this reason."""
 
 
-def _text(payload: Mapping[str, object], key: str) -> str | None:
-    value = payload.get(key)
-    if isinstance(value, str):
-        return value.strip() or None
-    return None
-
-
 def _map(payload: Mapping[str, object], key: str) -> Mapping[str, object]:
     value = payload.get(key)
     if type(value) is dict:  # what json.loads makes: skip the slower ABC check
@@ -66,24 +58,11 @@ def _map(payload: Mapping[str, object], key: str) -> Mapping[str, object]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _maps(payload: Mapping[str, object], key: str, limit: int) -> list[Mapping[str, object]]:
-    value = payload.get(key)
-    if type(value) is not list and (
-        not isinstance(value, Sequence) or isinstance(value, str | bytes)
-    ):
-        return []
-    return [item for item in value[:limit] if type(item) is dict or isinstance(item, Mapping)]
-
-
 def _texts(payload: Mapping[str, object], key: str, limit: int) -> list[str]:
     value = payload.get(key)
     if not isinstance(value, Sequence) or isinstance(value, str | bytes):
         return []
     return [item.strip() for item in value[:limit] if isinstance(item, str) and item.strip()]
-
-
-def _flag(payload: Mapping[str, object], key: str) -> bool:
-    return payload.get(key) is True
 
 
 def zone_for(name: str | None, default: ZoneInfo) -> ZoneInfo:
@@ -165,7 +144,6 @@ def _places(payload: Mapping[str, object]) -> _Places:
     return _Places(tuple(names), tuple(rooms))
 
 
-_MEMO_LIMIT = 20_000  # distinct entries per memo before it starts over
 _ATTENDEES: dict[tuple[object, ...], Attendee | None] = {}
 _MADE: dict[tuple[object, ...], Attendee] = {}
 _OWNER_SETS: dict[tuple[str, str | None], frozenset[str]] = {}
@@ -190,10 +168,7 @@ def _attendee(
         pass
     except TypeError:  # an unhashable value
         return _read_attendee(raw, owners, organizer, rooms)
-    if len(_ATTENDEES) >= _MEMO_LIMIT:
-        _ATTENDEES.clear()
-    found = _ATTENDEES[key] = _read_attendee(raw, owners, organizer, rooms)
-    return found
+    return _remember(_ATTENDEES, key, _read_attendee(raw, owners, organizer, rooms))
 
 
 def _owners(owner: str, alias: str | None) -> frozenset[str]:
@@ -201,9 +176,7 @@ def _owners(owner: str, alias: str | None) -> frozenset[str]:
     key = (owner, alias)
     found = _OWNER_SETS.get(key)
     if found is None:
-        if len(_OWNER_SETS) >= _MEMO_LIMIT:
-            _OWNER_SETS.clear()
-        found = _OWNER_SETS[key] = frozenset({owner, alias} if alias else {owner})
+        found = _remember(_OWNER_SETS, key, frozenset({owner, alias} if alias else {owner}))
     return found
 
 
@@ -213,10 +186,8 @@ def _with_response(attendee: Attendee, response: Response) -> Attendee:
     found = _OWN_ANSWERS.get(key)
     if found is not None and found[0] is attendee:  # the id may belong to a collected object
         return found[1]
-    if len(_OWN_ANSWERS) >= _MEMO_LIMIT:
-        _OWN_ANSWERS.clear()
     answered = replace(attendee, response=response)
-    _OWN_ANSWERS[key] = (attendee, answered)
+    _remember(_OWN_ANSWERS, key, (attendee, answered))
     return answered
 
 
@@ -296,15 +267,10 @@ def _listed_owner(owner: str, response: Response) -> Attendee:
     key = ("owner", owner, response)
     found = _MADE.get(key)
     if found is None:
-        found = Attendee(owner, None, AttendeeKind.PERSON, response, is_owner=True)
-        _remember_made(key, found)
+        found = _remember(
+            _MADE, key, Attendee(owner, None, AttendeeKind.PERSON, response, is_owner=True)
+        )
     return found
-
-
-def _remember_made(key: tuple[object, ...], attendee: Attendee) -> None:
-    if len(_MADE) >= _MEMO_LIMIT:
-        _MADE.clear()
-    _MADE[key] = attendee
 
 
 def _organizer(address: str, name: str | None, is_owner: bool) -> Attendee:
@@ -312,8 +278,7 @@ def _organizer(address: str, name: str | None, is_owner: bool) -> Attendee:
     key = ("organizer", address, name, is_owner)
     found = _MADE.get(key)
     if found is None:
-        found = _new_organizer(address, name, is_owner)
-        _remember_made(key, found)
+        found = _remember(_MADE, key, _new_organizer(address, name, is_owner))
     return found
 
 

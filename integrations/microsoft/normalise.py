@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
+from integrations._payload import _flag, _text
 from integrations.microsoft._fast import Doubt, context, fast_meeting
 from integrations.microsoft._fields import (
     _SHOW_AS_TYPES,
@@ -16,7 +17,6 @@ from integrations.microsoft._fields import (
     _conference,
     _description,
     _display_zone,
-    _flag,
     _hint,
     _links,
     _map,
@@ -25,7 +25,6 @@ from integrations.microsoft._fields import (
     _places,
     _series,
     _Skip,
-    _text,
 )
 from service.domain.model import EventStatus, EventType, Meeting, normalise_email
 from service.domain.port import SkippedEvent

@@ -5,8 +5,8 @@ microseconds per `Meeting`: too much on the hot path of a sync page of thousands
 These builders fill the slots directly when the cheap invariants hold (times carry the very
 `UTC` object that `astimezone(UTC)` returns, end >= start, a non-empty uid) and otherwise call
 the real constructor, which raises its usual, precise error. The result is equal in every field
-to what the constructor makes (`tests/domain/classify/test_classify_builders.py`). If the model
-gains, loses or reorders a field, the builders fall back to the constructor until updated.
+to what the constructor makes (`tests/domain/test_model_builders.py`). If the model gains,
+loses or reorders a field, the builders fall back to the constructor until updated.
 """
 
 from __future__ import annotations
