@@ -10,7 +10,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import structlog
@@ -53,7 +53,7 @@ def _report(
     people: Mapping[str, PersonRow],
     findings: RelationshipFindings,
     nudges_sent: int,
-    now: datetime,
+    week_start: date,
     report_id: int,
     mail: MailConfig,
 ) -> WeeklyReport:
@@ -77,7 +77,7 @@ def _report(
     )
     return WeeklyReport(
         report_id=report_id, recipient_email=person.email, recipient_name=person.name,
-        timezone=person.timezone, week_start=report_week(now, person.timezone)[0],
+        timezone=person.timezone, week_start=week_start,
         lapsed=lapsed, week=week, preferences_url=links.preferences_url,
         unsubscribe_url=links.unsubscribe_url,
     )  # fmt: skip
@@ -119,7 +119,7 @@ async def send_weekly_reports(
         if person.opted_out:
             continue
         outcome.people += 1
-        week_start = report_week(now, person.timezone)[0]
+        week_start = weeks[person.id]
         async with db.session() as session:
             reports = ReportRepository(session, tenant_id)
             claimed = await reports.claim(person.id, week_start)
@@ -129,7 +129,9 @@ async def send_weekly_reports(
         if not claimed or row is None:
             outcome.files.append(path)
             continue
-        report = _report(person, people, findings, sent_per_person[person.id], now, row.id, mail)
+        report = _report(
+            person, people, findings, sent_per_person[person.id], week_start, row.id, mail
+        )
         rendered = renderer.render_report(report)
         await asyncio.to_thread(path.write_text, rendered.html, encoding="utf-8")
         outcome.files.append(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -14,6 +15,8 @@ from sqlalchemy.engine import Connection
 from service.storage.database import create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# `alembic.command.upgrade` or `downgrade`: (config, revision).
+Step = Callable[[Config, str], None]
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -35,16 +38,10 @@ def _lock(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
 
 
-def _upgrade(connection: Connection, config: Config, revision: str) -> None:
+def _move(connection: Connection, config: Config, step: Step, revision: str) -> None:
     _lock(connection)
     config.attributes["connection"] = connection
-    command.upgrade(config, revision)
-
-
-def _downgrade(connection: Connection, config: Config, revision: str) -> None:
-    _lock(connection)
-    config.attributes["connection"] = connection
-    command.downgrade(config, revision)
+    step(config, revision)
 
 
 def _check(connection: Connection, config: Config) -> None:
@@ -52,24 +49,23 @@ def _check(connection: Connection, config: Config) -> None:
     command.check(config)
 
 
-async def migrate(url: str, revision: str = "head") -> None:
-    """Upgrade the database at `url` to `revision` (default: the newest)."""
+async def _run(url: str, step: Step, revision: str) -> None:
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(_upgrade, alembic_config(url), revision)
+            await connection.run_sync(_move, alembic_config(url), step, revision)
     finally:
         await engine.dispose()
+
+
+async def migrate(url: str, revision: str = "head") -> None:
+    """Upgrade the database at `url` to `revision` (default: the newest)."""
+    await _run(url, command.upgrade, revision)
 
 
 async def downgrade(url: str, revision: str = "base") -> None:
     """Downgrade the database at `url` to `revision` (default: empty)."""
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(_downgrade, alembic_config(url), revision)
-    finally:
-        await engine.dispose()
+    await _run(url, command.downgrade, revision)
 
 
 def migrate_sync(url: str, revision: str = "head") -> None:

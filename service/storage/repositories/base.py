@@ -20,6 +20,8 @@ M = TypeVar("M", bound=Base)
 # asyncpg and SQLite both cap a statement at 32,767 bound parameters; stay well below.
 MAX_PARAMS = 30_000
 CHUNK = 500
+# Plain id lists (one parameter a value) go in bigger slices.
+ID_CHUNK = 5_000
 
 
 def utcnow() -> datetime:

@@ -62,15 +62,6 @@ class CalendarRepository(Scoped):
         connection = await self.session.scalar(statement)
         return None if connection is None else _row(connection)
 
-    async def for_person(self, person_id: int) -> list[CalendarRow]:
-        """Every connection of one person."""
-        statement = (
-            self._select(CalendarConnection)
-            .where(CalendarConnection.person_id == person_id)
-            .order_by(CalendarConnection.id)
-        )
-        return [_row(c) for c in await self.session.scalars(statement)]
-
     async def due_for_sync(self, synced_before: datetime, limit: int = 500) -> list[CalendarRow]:
         """Connections last synced before `synced_before` (never synced first), not revoked."""
         statement = (

@@ -10,11 +10,10 @@ from sqlalchemy import and_, exists, func, or_
 
 from service.domain.model import EventStatus
 from service.storage.models import MeetingRecord, Participation
-from service.storage.repositories.base import CHUNK, Scoped, chunks
+from service.storage.repositories.base import CHUNK, ID_CHUNK, Scoped, chunks
 from service.storage.rows import MeetingRow, ParticipationRow
 
 CANCELLED = EventStatus.CANCELLED.value
-ID_CHUNK = 5_000
 
 
 def _participation_row(p: Participation) -> ParticipationRow:

@@ -11,10 +11,11 @@ import structlog
 from sqlalchemy import and_, case, exists, func, or_
 
 from service.domain.classify.people import read_people
-from service.domain.model import Classification, EventStatus, Meeting
+from service.domain.model import Classification, Meeting
 from service.storage.models import MeetingRecord, Participation, Person
 from service.storage.repositories.base import (
     CHUNK,
+    ID_CHUNK,
     chunks,
     clean_optional,
     clean_text,
@@ -22,7 +23,7 @@ from service.storage.repositories.base import (
     table,
     utcnow,
 )
-from service.storage.repositories.meeting_reads import MeetingReads
+from service.storage.repositories.meeting_reads import CANCELLED, MeetingReads
 from service.storage.repositories.participants import Party, normalise_email, parties
 from service.storage.rows import PruneResult
 
@@ -32,8 +33,6 @@ Key = tuple[str, datetime]
 MEETINGS = table(MeetingRecord)
 PARTICIPATIONS = table(Participation)
 _MEETING_KEY = ("tenant_id", "ical_uid", "original_start")
-CANCELLED = EventStatus.CANCELLED.value
-ID_CHUNK = 5_000
 
 
 # Index entries have a size limit (about 2.7 kB on PostgreSQL): longer UIDs are stored hashed.

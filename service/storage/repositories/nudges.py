@@ -14,9 +14,10 @@ from sqlalchemy import func, null
 from service.domain.model import normalise_email
 from service.domain.nudges.types import NudgePlan
 from service.domain.zones import known_zone
-from service.storage.models import MeetingRecord, Nudge, Person
+from service.storage.models import MeetingRecord, Nudge
 from service.storage.repositories.base import (
     CHUNK,
+    ID_CHUNK,
     Scoped,
     chunks,
     clean_optional,
@@ -25,6 +26,7 @@ from service.storage.repositories.base import (
     table,
     utcnow,
 )
+from service.storage.repositories.people import PeopleRepository
 from service.storage.rows import NudgeRow
 from service.storage.state import (
     IllegalTransition,
@@ -37,7 +39,6 @@ from service.storage.state import (
 log = structlog.get_logger(__name__)
 
 PLANNED = NudgeState.PLANNED.value
-ID_CHUNK = 5_000
 MAX_ERROR = 2_000
 NUDGES = table(Nudge)
 COLUMNS = tuple(c for c in NUDGES.columns if c.name != "tenant_id")
@@ -63,7 +64,9 @@ class NudgeRepository(Scoped):
         holds again). Anything else (unchanged, or sending, sent, failed) is left alone and not
         returned.
         """
-        people = await self._people_ids(p.person for p in plans)
+        people = await PeopleRepository(self.session, self.tenant_id).ids_for(
+            p.person for p in plans
+        )
         meetings = await self._own_meetings({p.meeting_key for p in plans})
         now = utcnow()
         unique: dict[NudgeKey, dict[str, Any]] = {}
@@ -130,16 +133,6 @@ class NudgeRepository(Scoped):
         result = await self.session.execute(statement, list(values))
         return [_row(mapping) for mapping in result.mappings()]
 
-    async def _people_ids(self, emails: Any) -> dict[str, int]:
-        wanted = sorted({e for e in (normalise_email(x) for x in emails) if e})
-        found: dict[str, int] = {}
-        for part in chunks(wanted, ID_CHUNK):
-            statement = self._select_columns(Person, Person.email, Person.id).where(
-                Person.email.in_(part)
-            )
-            found.update(dict((await self.session.execute(statement)).all()))
-        return found
-
     async def _own_meetings(self, meeting_ids: set[int]) -> set[int]:
         found: set[int] = set()
         for part in chunks(sorted(meeting_ids), ID_CHUNK):
@@ -201,12 +194,19 @@ class NudgeRepository(Scoped):
         )
         return [_row(m) for m in (await self.session.execute(statement)).mappings()]
 
-    async def _move(self, nudge_id: int, target: NudgeState, **values: Any) -> None:
-        """Move one nudge to `target` iff its current state allows it (one atomic UPDATE)."""
-        sources = [state.value for state in sources_of(target)]
+    async def _move(
+        self,
+        nudge_id: int,
+        target: NudgeState,
+        sources: Collection[NudgeState] | None = None,
+        **values: Any,
+    ) -> None:
+        """Move one nudge to `target` iff it is in one of `sources` (default: every state the
+        machine allows to reach `target`), in one atomic UPDATE."""
+        allowed = sources_of(target) if sources is None else sources
         statement = (
             self._update(Nudge)
-            .where(Nudge.id == nudge_id, Nudge.state.in_(sources))
+            .where(Nudge.id == nudge_id, Nudge.state.in_([state.value for state in allowed]))
             .values(state=target.value, updated_at=utcnow(), **values)
         )
         result = await self.session.execute(statement)
@@ -250,28 +250,23 @@ class NudgeRepository(Scoped):
 
     async def retry(self, nudge_id: int, due_at: datetime) -> None:
         """failed -> planned at `due_at`, as a new revision (a new job id)."""
-        await self._move_to_planned(nudge_id, NudgeState.FAILED, due_at)
+        await self._move(
+            nudge_id,
+            NudgeState.PLANNED,
+            sources=[NudgeState.FAILED],
+            due_at=due_at,
+            revision=Nudge.revision + 1,
+        )
 
     async def release(self, nudge_id: int, due_at: datetime) -> None:
         """sending -> planned: hand back a nudge whose send could not start (a new revision)."""
-        await self._move_to_planned(nudge_id, NudgeState.SENDING, due_at)
-
-    async def _move_to_planned(self, nudge_id: int, source: NudgeState, due_at: datetime) -> None:
-        statement = (
-            self._update(Nudge)
-            .where(Nudge.id == nudge_id, Nudge.state == source.value)
-            .values(state=PLANNED, due_at=due_at, revision=Nudge.revision + 1, updated_at=utcnow())
+        await self._move(
+            nudge_id,
+            NudgeState.PLANNED,
+            sources=[NudgeState.SENDING],
+            due_at=due_at,
+            revision=Nudge.revision + 1,
         )
-        result = await self.session.execute(statement)
-        if rowcount(result) == 1:
-            return
-        current = await self.session.scalar(
-            self._select_columns(Nudge, Nudge.state).where(Nudge.id == nudge_id)
-        )
-        if current is None:
-            raise NudgeNotFound(nudge_id)
-        check_transition(current, NudgeState.PLANNED, nudge_id)
-        raise IllegalTransition(nudge_id, current, PLANNED)
 
     async def reclaim_stuck(self, stuck_before: datetime, due_at: datetime) -> list[NudgeRow]:
         """sending -> planned for sends that started before `stuck_before` (a worker died)."""

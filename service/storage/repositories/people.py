@@ -12,6 +12,7 @@ from sqlalchemy import or_
 from service.domain.zones import known_zone
 from service.storage.models import Participation, Person
 from service.storage.repositories.base import (
+    ID_CHUNK,
     Scoped,
     chunks,
     clean_optional,
@@ -126,18 +127,13 @@ class PeopleRepository(Scoped):
         """Email -> id for those of `emails` that are people of this tenant."""
         wanted = sorted({e for e in (normalise_email(x) for x in emails) if e is not None})
         found: dict[str, int] = {}
-        for part in chunks(wanted, 5_000):
+        for part in chunks(wanted, ID_CHUNK):
             statement = self._select_columns(Person, Person.email, Person.id).where(
                 Person.email.in_(part)
             )
             for email, person_id in await self.session.execute(statement):
                 found[email] = person_id
         return found
-
-    async def all_ids(self) -> dict[str, int]:
-        """Email -> id of every person of this tenant."""
-        statement = self._select_columns(Person, Person.email, Person.id)
-        return dict((await self.session.execute(statement)).all())
 
     async def iter_all(self, page: int = PAGE) -> AsyncIterator[PersonRow]:
         """Every person of this tenant by id, read in pages (keyset pagination)."""

@@ -59,10 +59,3 @@ class TenantRepository:
         """Every tenant, by id."""
         result = await self.session.scalars(select(Tenant).order_by(Tenant.id))
         return [_row(tenant) for tenant in result]
-
-    async def set_internal_domains(self, tenant_id: int, domains: Sequence[str]) -> None:
-        """Replace the tenant's internal domains."""
-        tenant = await self.session.get(Tenant, tenant_id)
-        if tenant is None:
-            raise LookupError(f"tenant {tenant_id} not found")
-        tenant.internal_domains = sorted({d.strip().lower() for d in domains if d.strip()})
