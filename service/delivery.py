@@ -235,33 +235,38 @@ async def deliver_due(
     renderer: EmailRenderer,
     mail: MailConfig,
     now: datetime | None = None,
+    batch: int = BATCH,
 ) -> DeliveryOutcome:
     """Send every planned nudge due at or before `until`; each nudge is tried once per run.
 
     `now` is the clock (default: the real one); the demo and tests pass a simulated time and
-    a later `until`, and each nudge then counts as sent at its due time.
+    a later `until`, and each nudge then counts as sent at its due time. `batch` nudges are
+    read, claimed and sent at a time.
     """
     clock = now or datetime.now(UTC)
     async with db.session() as session:
         people = {p.id: p async for p in PeopleRepository(session, tenant_id).iter_all()}
     cap = (await tenant_policy(db, tenant_id)).max_per_person_per_day
     sender = _Sender(db, tenant_id, mailer, renderer, mail, people, max(cap, 1), clock)
+    # Pages go by (due_at, id); a nudge handed back for a retry may come round again at its
+    # new due time, and `tried` keeps it to one attempt per run.
     tried: set[int] = set()
+    after: tuple[datetime, int] | None = None
     while True:
         async with db.session() as session:
-            due = [
-                n
-                for n in await NudgeRepository(session, tenant_id).due(until, BATCH)
-                if n.id not in tried
-            ]
+            page = await NudgeRepository(session, tenant_id).due(until, batch, after)
+            if not page:
+                break
+            after = (page[-1].due_at, page[-1].id)
+            due = [n for n in page if n.id not in tried]
+            if not due:
+                continue
             meetings = {
                 m.id: m
                 for m in await MeetingRepository(session, tenant_id).get_many(
                     {n.meeting_id for n in due}
                 )
             }
-        if not due:
-            break
         tried.update(n.id for n in due)
         stale = [n for n in due if _stale(n, meetings.get(n.meeting_id), clock)]
         if stale:

@@ -284,3 +284,27 @@ async def test_deliver_after_instance_moved_out_of_window_sends_nothing_stale(
     assert replanned.planned > 0
     outcome = await deliver_due(database, tenant_id, later, mailer, EmailRenderer(), MAIL, now=NOW)
     assert outcome.sent == replanned.planned
+
+
+async def test_deliver_tries_every_due_nudge_when_retries_fill_a_batch(
+    database: Database, tenant_id: int, tmp_path: Path, smtp: tuple[Handler, int]
+) -> None:
+    # A nudge handed back after a transient refusal is due again 5 minutes later: when such
+    # retries fill a whole batch, the nudges due after them must still be tried in this run.
+    handler, port = smtp
+    handler.rcpt_reply = "451 4.3.0 Try later"
+    feed = tmp_path / "ana.ics"
+    feed.write_bytes(_feed(VIDEO, AUDIO))
+    connection, people = await _setup(database, tenant_id, feed)
+    await _sync(database, tenant_id, connection, feed, people)
+    planning = await plan_upcoming(database, tenant_id, NOW, NOW + timedelta(days=1))
+    assert planning.planned >= 2
+    mailer = SmtpMailer(SmtpConfig(host="127.0.0.1", port=port, security="none"))
+    outcome = await deliver_due(
+        database, tenant_id, NOW + timedelta(days=1), mailer, EmailRenderer(), MAIL, now=NOW,
+        batch=1,
+    )  # fmt: skip
+    assert (outcome.sent, outcome.retried) == (0, planning.planned)
+    async with database.session() as session:
+        states = await NudgeRepository(session, tenant_id).count_by_kind_and_state()
+    assert {s for (_kind, s) in states} == {"planned"}

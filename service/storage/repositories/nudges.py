@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import func, null
+from sqlalchemy import and_, func, null, or_
 
 from service.domain.model import normalise_email
 from service.domain.nudges.types import NudgePlan
@@ -184,14 +184,25 @@ class NudgeRepository(Scoped):
             cancelled.extend((await self.session.scalars(cancel)).all())
         return sorted(cancelled)
 
-    async def due(self, now: datetime, limit: int = 100) -> list[NudgeRow]:
-        """Planned nudges due at or before `now`, earliest first."""
+    async def due(
+        self, now: datetime, limit: int = 100, after: tuple[datetime, int] | None = None
+    ) -> list[NudgeRow]:
+        """Planned nudges due at or before `now`, earliest first (by due time, then id).
+
+        `after` is the (due_at, id) of the last nudge of the previous page: paging this way
+        always moves on, even when nudges of earlier pages are planned again at a later time.
+        """
         statement = (
             self._select_columns(Nudge, *COLUMNS)
             .where(Nudge.state == PLANNED, Nudge.due_at <= now)
             .order_by(Nudge.due_at, Nudge.id)
             .limit(limit)
         )
+        if after is not None:
+            due_at, nudge_id = after
+            statement = statement.where(
+                or_(Nudge.due_at > due_at, and_(Nudge.due_at == due_at, Nudge.id > nudge_id))
+            )
         return [_row(m) for m in (await self.session.execute(statement)).mappings()]
 
     async def _move(
