@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from service.sample import load_sample
@@ -147,10 +147,13 @@ def test_run_demo_postgresql_same_result_as_sqlite(
     postgres_url: str, sqlite_demo: tuple[Path, list[str]], tmp_path: Path
 ) -> None:
     url = asyncio.run(create_database(postgres_url, "rapport_demo"))
+    # The test server trusts local connections, so any password works; none may be printed.
+    with_password = make_url(url).set(password="demo-secret-pw").render_as_string(False)
     try:
         for _ in range(2):
-            run = _run_demo(tmp_path, "--database-url", url)
+            run = _run_demo(tmp_path, "--database-url", with_password)
             assert run.returncode == 0, run.stderr
+            assert "demo-secret-pw" not in run.stdout + run.stderr
         sqlite_dir, _ = sqlite_demo
         on_pg = asyncio.run(_counts(url))
         on_sqlite = asyncio.run(_counts(f"sqlite+aiosqlite:///{sqlite_dir / 'rapport.db'}"))

@@ -9,7 +9,7 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -31,14 +31,18 @@ console = Console(stderr=True)
 def _setup() -> None:
     """Logs go to stderr (warnings and errors) unless a command sends them elsewhere."""
     configure_logging("warning", sys.stderr, json=False)
-    warning = stale_build_warning(build_state())
-    if warning:
-        console.print(warning)
 
 
 def stale_build_warning(state: BuildState) -> str | None:
     """A warning when compiled modules no longer match their sources (yesterday's code runs)."""
     return f"[yellow]warning:[/yellow] {state.describe()}" if state.stale else None
+
+
+def _warn_if_stale_build() -> None:
+    """Called by the commands that run the hot path (finding out imports its packages)."""
+    warning = stale_build_warning(build_state())
+    if warning:
+        console.print(warning)
 
 
 def _settings(**overrides: object) -> Settings:
@@ -80,6 +84,7 @@ def demo(
     """Load the sample organisation, plan and deliver nudges to a Maildir outbox, write reports."""
     from service.cli.demo import run_demo
 
+    _warn_if_stale_build()
     overrides: dict[str, object] = {"database_url": database_url}
     if data_dir is not None:
         overrides["data_dir"] = data_dir
@@ -105,16 +110,12 @@ def classify_command(
     ] = None,
 ) -> None:
     """Classify every event in FILES and print one JSON line per event."""
-    from service.cli.classify import classify_files
+    from service.cli.classify import FORMATS, classify_files
 
-    fmt: Literal["ics", "google", "graph"] | None
-    if format_ is None:
-        fmt = None
-    elif format_ in ("ics", "google", "graph"):
-        fmt = format_  # type: ignore[assignment]  # narrowed by the membership test above
-    else:
-        raise typer.BadParameter("must be one of ics, google, graph", param_hint="--format")
-    code = classify_files(files, fmt, sys.stdout, sys.stderr, owner=owner)
+    _warn_if_stale_build()
+    if format_ is not None and format_ not in FORMATS:
+        raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
+    code = classify_files(files, format_, sys.stdout, sys.stderr, owner=owner)
     raise typer.Exit(code)
 
 
@@ -122,11 +123,12 @@ def classify_command(
 def migrate() -> None:
     """Apply the database migrations (Alembic `upgrade head`) to RAPPORT_DATABASE_URL."""
     from service.storage import migrate as run_migrations
+    from service.storage import redacted_url
 
     settings = _settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(run_migrations(settings.effective_database_url))
-    console.print(f"database is up to date: {_redacted(settings.effective_database_url)}")
+    console.print(f"database is up to date: {redacted_url(settings.effective_database_url)}")
 
 
 @app.command()
@@ -141,16 +143,6 @@ def worker() -> None:
     """Run the arq workers (not yet: arrives with the workers issue)."""
     console.print("rapport worker: not yet available in this version (a later issue).")
     raise typer.Exit(1)
-
-
-def _redacted(url: str) -> str:
-    """Hide a password in a database URL before printing it."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
 
 
 def main() -> None:

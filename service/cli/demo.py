@@ -36,6 +36,7 @@ from service.storage import (
     PersonIn,
     TenantRepository,
     migrate,
+    redacted_url,
 )
 
 FUTURE = timedelta(days=15)
@@ -217,6 +218,6 @@ def _print_summary(console: Console, result: DemoResult, settings: Settings) -> 
     console.print(table)
     console.print(f"outbox (Maildir): {settings.outbox_dir.resolve()}")
     console.print(f"reports (HTML):   {settings.reports_dir.resolve()}")
-    console.print(f"database:         {settings.effective_database_url}")
+    console.print(f"database:         {redacted_url(settings.effective_database_url)}")
     for error in result.errors:
         console.print(f"[yellow]warning:[/yellow] {error}")

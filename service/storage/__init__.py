@@ -4,7 +4,7 @@ The same code runs on PostgreSQL (asyncpg) and SQLite (aiosqlite). Repositories 
 the caller commits once at its boundary (a request, a job).
 """
 
-from service.storage.database import Database
+from service.storage.database import Database, redacted_url
 from service.storage.migrate import migrate, migrate_sync
 from service.storage.repositories import (
     AuditRepository,
@@ -63,4 +63,5 @@ __all__ = [
     "TenantRow",
     "migrate",
     "migrate_sync",
+    "redacted_url",
 ]

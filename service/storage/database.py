@@ -34,6 +34,11 @@ ASYNC_DRIVERS = {
 }
 
 
+def redacted_url(url: str) -> str:
+    """`url` fit to print: a password in it shows as `***`."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def async_url(url: str) -> URL:
     """`url` with the async driver this package runs on (plain postgresql:// or sqlite:// too)."""
     parsed = make_url(url)
