@@ -9,12 +9,13 @@ stands alone, and the spaces of the text travel inside them.
 
 from __future__ import annotations
 
-import base64
+import itertools
+from email.charset import BASE64, Charset
 
 LINE_LIMIT = 78
-# "=?utf-8?b?" + base64 + "?=" fits after "Subject: " on one 78-character line: 42 bytes
-# make 56 base64 characters, a 68-character encoded-word.
-_CHUNK_BYTES = 42
+_WORD_LIMIT = 75  # RFC 2047 §2
+_UTF8 = Charset("utf-8")
+_UTF8.header_encoding = BASE64  # whole characters per word, never a split UTF-8 sequence
 
 
 def _is_plain(prefix: str, value: str) -> bool:
@@ -25,36 +26,14 @@ def _is_plain(prefix: str, value: str) -> bool:
 
 
 def _fold_plain(prefix: str, value: str, linesep: str) -> str:
-    lines: list[str] = []
-    current = prefix + " "
-    for index, word in enumerate(value.split(" ")):
-        if index == 0:
-            current += word
-        elif word and len(current) + 1 + len(word) > LINE_LIMIT and current.strip():
-            lines.append(current)
-            current = " " + word
+    first, *rest = value.split(" ")
+    lines = [f"{prefix} {first}"]
+    for word in rest:
+        if word and len(lines[-1]) + 1 + len(word) > LINE_LIMIT:
+            lines.append(" " + word)
         else:
-            current += " " + word
-    lines.append(current)
+            lines[-1] += " " + word
     return linesep.join(lines)
-
-
-def _chunks(value: str) -> list[bytes]:
-    chunks: list[bytes] = []
-    current = b""
-    for ch in value:
-        encoded = ch.encode("utf-8", "replace")
-        if current and len(current) + len(encoded) > _CHUNK_BYTES:
-            chunks.append(current)
-            current = b""
-        current += encoded
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _encoded_word(chunk: bytes) -> str:
-    return "=?utf-8?b?" + base64.b64encode(chunk).decode("ascii") + "?="
 
 
 def fold_unstructured(name: str, value: str, linesep: str = "\r\n") -> str:
@@ -68,5 +47,7 @@ def fold_unstructured(name: str, value: str, linesep: str = "\r\n") -> str:
         return prefix + linesep
     if _is_plain(prefix, value):
         return _fold_plain(prefix, value, linesep) + linesep
-    words = [_encoded_word(chunk) for chunk in _chunks(value)]
+    # Every encoded-word fits on the first line, after "Name: ".
+    limit = min(_WORD_LIMIT, LINE_LIMIT - len(prefix) - 1)
+    words = [w for w in _UTF8.header_encode_lines(value, itertools.repeat(limit)) if w]
     return f"{prefix} " + f"{linesep} ".join(words) + linesep
