@@ -54,10 +54,15 @@ def source_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def manifest_path(root: Path = ROOT) -> Path:
+    """Where a build of the tree at `root` records what it compiled."""
+    return root / "service" / MANIFEST
+
+
 def write_manifest(root: Path = ROOT) -> Path:
     """Record the digest of every module about to be compiled (called by the build)."""
     digests = {module: source_digest(source_path(module, root)) for module in COMPILED_MODULES}
-    manifest = root / "service" / MANIFEST
+    manifest = manifest_path(root)
     manifest.write_text(json.dumps(digests, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return manifest
 
@@ -112,7 +117,7 @@ def build_state() -> BuildState:
         if origin and origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)):
             compiled.append(module)
     if compiled:
-        manifest = ROOT / "service" / MANIFEST
+        manifest = manifest_path()
         recorded: dict[str, str] = {}
         if manifest.is_file():
             recorded = json.loads(manifest.read_text(encoding="utf-8"))
