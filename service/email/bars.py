@@ -33,6 +33,7 @@ class Bar:
     color: str
     rest: int = 0
     rest_chars: int = 0
+    rest_color: str = REST_COLOUR
 
 
 def _scale(value: float, top: float) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Literal
 from urllib.parse import urlsplit
@@ -60,6 +60,16 @@ def _require_non_negative(name: str, value: float) -> None:
         raise ValueError(f"{name} must not be negative, got {value!r}")
 
 
+def _require_delivery(
+    timezone: str, recipient_email: str, preferences: str, unsubscribe: str
+) -> None:
+    # The fields every email shares, checked in this order so the first error stays the same.
+    require_timezone("timezone", timezone)
+    _require_address("recipient_email", recipient_email)
+    require_http_url("preferences_url", preferences)
+    require_http_url("unsubscribe_url", unsubscribe)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NudgeEmail:
     """One nudge for one person about one meeting (and why it was sent)."""
@@ -94,10 +104,9 @@ class NudgeEmail:
         _require_aware("meeting_start", self.meeting_start)
         if self.last_met is not None:
             _require_aware("last_met", self.last_met)
-        require_timezone("timezone", self.timezone)
-        _require_address("recipient_email", self.recipient_email)
-        require_http_url("preferences_url", self.preferences_url)
-        require_http_url("unsubscribe_url", self.unsubscribe_url)
+        _require_delivery(
+            self.timezone, self.recipient_email, self.preferences_url, self.unsubscribe_url
+        )
         if self.daily_cap < 1:
             raise ValueError(f"daily_cap must be at least 1, got {self.daily_cap}")
 
@@ -121,10 +130,9 @@ class DailyBriefing:
     def __post_init__(self) -> None:
         if not self.items:
             raise ValueError("items must hold at least one nudge")
-        require_timezone("timezone", self.timezone)
-        _require_address("recipient_email", self.recipient_email)
-        require_http_url("preferences_url", self.preferences_url)
-        require_http_url("unsubscribe_url", self.unsubscribe_url)
+        _require_delivery(
+            self.timezone, self.recipient_email, self.preferences_url, self.unsubscribe_url
+        )
         others = {i.recipient_email.lower() for i in self.items} - {self.recipient_email.lower()}
         if others:
             raise ValueError("items must all be addressed to the briefing's recipient")
@@ -191,12 +199,6 @@ class WeeklyReport:
     reason: str = "you get a weekly summary of your own meetings"
 
     def __post_init__(self) -> None:
-        require_timezone("timezone", self.timezone)
-        _require_address("recipient_email", self.recipient_email)
-        require_http_url("preferences_url", self.preferences_url)
-        require_http_url("unsubscribe_url", self.unsubscribe_url)
-
-    @property
-    def week_end(self) -> date:
-        """The last day of the reported week."""
-        return self.week_start + timedelta(days=6)
+        _require_delivery(
+            self.timezone, self.recipient_email, self.preferences_url, self.unsubscribe_url
+        )

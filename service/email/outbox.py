@@ -27,12 +27,16 @@ class Mailer(Protocol):
         ...
 
 
+def _key(message_id: str) -> str:
+    return hashlib.sha256(message_id.strip().encode("utf-8")).hexdigest()
+
+
 def message_key(message: EmailMessage) -> str:
     """The outbox key of a message: sha256 of its Message-ID (a safe, fixed-length name)."""
     message_id = message.get("Message-ID")
     if not message_id:
         raise ValueError("message has no Message-ID header: build it with build_message()")
-    return hashlib.sha256(str(message_id).strip().encode("utf-8")).hexdigest()
+    return _key(str(message_id))
 
 
 class MaildirOutbox:
@@ -76,8 +80,7 @@ class MaildirOutbox:
 
     def contains(self, message_id: str) -> bool:
         """True when a message with this Message-ID is in the outbox (new or cur)."""
-        key = hashlib.sha256(message_id.strip().encode("utf-8")).hexdigest()
-        return key in self._box()
+        return _key(message_id) in self._box()
 
     def messages(self) -> list[EmailMessage]:
         """Every message in the outbox, parsed (for the demo and tests)."""

@@ -66,6 +66,11 @@ def _reason(text: str) -> str:
     return one_line(text, 300).rstrip(". ")
 
 
+def _words(module: Any, d: dict[str, object]) -> dict[str, str]:
+    # Called from Python, the macros return plain str: never Markup, so HTML escapes them.
+    return {name: one_line(str(getattr(module, name)(d))) for name in PHRASES}
+
+
 class EmailRenderer:
     """Renders nudges, daily briefings and weekly reports to `RenderedEmail`s."""
 
@@ -83,6 +88,9 @@ class EmailRenderer:
 
     def nudge_view(self, n: NudgeEmail) -> dict[str, object]:
         """The words a nudge's phrasing needs, computed once (used by templates and tests)."""
+        return self._view(n, self._phrases(n.kind))
+
+    def _view(self, n: NudgeEmail, module: Any) -> dict[str, object]:
         title = one_line(n.meeting_title, 200)
         subject_title = one_line(n.meeting_title, SUBJECT_TITLE_LIMIT)
         last_met = None
@@ -91,7 +99,7 @@ class EmailRenderer:
             last_met = day_words(local(n.last_met, n.timezone).date())
             last_met_ago = ago_words((n.meeting_start - n.last_met).days)
         return {
-            "variant": n.variant % self.variant_count(n.kind),
+            "variant": n.variant % int(module.variants),
             "organizer": n.role == "organizer",
             "meeting": f"“{title}”" if title else "your meeting",
             "subject_meeting": f"“{subject_title}”" if subject_title else "your meeting",
@@ -124,16 +132,15 @@ class EmailRenderer:
 
     def phrases(self, n: NudgeEmail) -> dict[str, str]:
         """The nudge's sentences as plain text (escaped later, by the HTML template only)."""
-        d = self.nudge_view(n)
         module = self._phrases(n.kind)
-        # Called from Python, the macros return plain str: never Markup, so HTML escapes them.
-        return {name: one_line(str(getattr(module, name)(d))) for name in PHRASES}
+        return _words(module, self._view(n, module))
 
     def render_nudge(self, n: NudgeEmail) -> RenderedEmail:
         """Render one nudge in the recipient's time zone, phrased by its variant and role."""
-        d = self.nudge_view(n)
-        words = self.phrases(n)
-        ideas = [one_line(str(idea)) for idea in getattr(self._phrases(n.kind), "ideas", [])]
+        module = self._phrases(n.kind)
+        d = self._view(n, module)
+        words = _words(module, d)
+        ideas = [one_line(str(idea)) for idea in getattr(module, "ideas", [])]
         values = {
             "n": n,
             "d": d,
@@ -150,8 +157,9 @@ class EmailRenderer:
         for item in sorted(b.items, key=lambda item: item.meeting_start):
             # One briefing, one clock: every time in the briefing's zone.
             n = replace(item, timezone=b.timezone)
-            d = self.nudge_view(n)
-            short = self.phrases(n)["short"]
+            module = self._phrases(n.kind)
+            d = self._view(n, module)
+            short = _words(module, d)["short"]
             line = short[:1].upper() + short[1:]
             items.append({"time": d["time"], "meeting": d["meeting"], "line": line})
         day = day_words(b.date)
