@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from service.sample.generate import write_sample  # noqa: E402
+from scripts.samplegen import write_sample  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ ENV_PREFIX = "RAPPORT_"
 
 
 class SmtpSettings(BaseModel):
-    """SMTP delivery (used when `RAPPORT_SMTP_HOST` is set; otherwise the Maildir outbox)."""
+    """SMTP delivery (`RAPPORT_SMTP__*`); with no host, mail goes to the Maildir outbox."""
 
     host: str | None = None
     port: int = Field(default=587, ge=1, le=65535)
@@ -29,9 +29,22 @@ class SmtpSettings(BaseModel):
     validate_certs: bool = True
     ca_file: Path | None = None
 
+    @model_validator(mode="after")
+    def _credentials_together(self) -> SmtpSettings:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("username and password must be set together")
+        return self
+
+
+class MailSettings(BaseModel):
+    """How outgoing mail is addressed (`RAPPORT_MAIL__*`)."""
+
+    sender: str = "Rapport <rapport@localhost>"
+    message_id_domain: str = "rapport.localhost"
+
 
 class FetchSettings(BaseModel):
-    """Limits for fetching user-supplied calendar feeds (SSRF rules in LIMITS.md)."""
+    """Limits for fetching user-supplied calendar feeds (`RAPPORT_FETCH__*`; SSRF rules)."""
 
     allow_list: tuple[str, ...] = ()
     max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
@@ -40,7 +53,7 @@ class FetchSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    """Every setting of Rapport; environment variables are `RAPPORT_<NAME>`, nested with `__`."""
+    """Every setting: `RAPPORT_<NAME>`, groups nested with `__` (`RAPPORT_SMTP__HOST`)."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -55,17 +68,10 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     default_timezone: str = "UTC"
     base_url: str = "http://localhost:8000"
-    mail_from: str = "Rapport <rapport@localhost>"
-    message_id_domain: str = "rapport.localhost"
-    smtp_host: str | None = None
-    smtp_port: int = Field(default=587, ge=1, le=65535)
-    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
-    smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
-    smtp_timeout_s: float = Field(default=30.0, gt=0)
-    smtp_validate_certs: bool = True
-    fetch: FetchSettings = FetchSettings()
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    mail: MailSettings = MailSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    fetch: FetchSettings = FetchSettings()
 
     @field_validator("default_timezone")
     @classmethod
@@ -120,18 +126,17 @@ class Settings(BaseSettings):
         """Where weekly reports are written as HTML files."""
         return self.data_dir / "reports"
 
-    @property
-    def smtp(self) -> SmtpSettings:
-        """The SMTP settings as one group."""
-        return SmtpSettings(
-            host=self.smtp_host,
-            port=self.smtp_port,
-            security=self.smtp_security,
-            username=self.smtp_username,
-            password=self.smtp_password,
-            timeout_s=self.smtp_timeout_s,
-            validate_certs=self.smtp_validate_certs,
-        )
+
+def environment_variables() -> list[str]:
+    """Every environment variable `Settings` reads, nested groups spelled out (for ENV.md)."""
+    names: list[str] = []
+    for name, info in Settings.model_fields.items():
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            names.extend(f"{ENV_PREFIX}{name}__{inner}".upper() for inner in kind.model_fields)
+        else:
+            names.append(f"{ENV_PREFIX}{name}".upper())
+    return names
 
 
 def async_database_url(url: str) -> str:

@@ -64,6 +64,36 @@ def _within(module: str, prefix: str) -> bool:
     return module == prefix or module.startswith(prefix + ".")
 
 
+# Inside `service`, below the entry points: what each part may import of ours. The layers go
+# domain -> storage / email -> runtime -> pipeline; `errors` is for everyone but the domain.
+SERVICE_LAYERS: dict[str, tuple[str, ...]] = {
+    "service.errors": (),
+    "service.logs": (),
+    "service.config": ("service.domain",),
+    "service.sample": ("service.sample",),
+    "service.storage": ("service.domain", "service.storage", "service.errors"),
+    "service.email": ("service.domain", "service.email", "service.errors"),
+    "service.runtime": ("service.domain", "service.storage", "service.email"),
+    "service.pipeline": (
+        "service.domain",
+        "service.storage",
+        "service.email",
+        "service.errors",
+        "service.runtime",
+        "service.pipeline",
+    ),
+}
+
+
+def _layer_violation(module: str, imported: str) -> str | None:
+    for layer, allowed in SERVICE_LAYERS.items():
+        if _within(module, layer):
+            if not any(_within(imported, a) for a in allowed):
+                return f"{layer} may import only {', '.join(allowed) or 'nothing of ours'}"
+            return None
+    return None
+
+
 def _violation(module: str, imported: str) -> str | None:
     ours = imported.split(".")[0] in PACKAGES
     if _within(module, "service.domain"):
@@ -83,6 +113,8 @@ def _violation(module: str, imported: str) -> str | None:
     in_service = _within(module, "service") and not any(_within(module, e) for e in ENTRY_POINTS)
     if in_service and (_within(imported, "integrations") or _within(imported, "workers")):
         return "service (outside the entry points) never imports integrations or workers"
+    if in_service and ours:
+        return _layer_violation(module, imported)
     return None
 
 
@@ -113,7 +145,38 @@ def test_check_imports_follow_design_rules() -> None:
         ("workers.sync", "service.cli", False),
         ("workers.sync", "integrations.ics", True),
         ("service.cli.demo", "integrations.ics", True),
+        ("service.cli.demo", "workers.context", True),
+        ("service.pipeline.sync", "service.runtime", True),
+        ("service.pipeline.sync", "service.config", False),
+        ("service.storage.repositories.people", "service.pipeline.planning", False),
+        ("service.storage.repositories.people", "service.errors", True),
+        ("service.email.render", "service.storage", False),
+        ("service.email.render", "service.runtime", False),
+        ("service.runtime", "service.pipeline", False),
+        ("service.config", "service.email", False),
+        ("workers.context", "service.config", True),
     ],
 )
 def test_check_rule_examples(module: str, imported: str, allowed: bool) -> None:
     assert (_violation(module, imported) is None) is allowed
+
+
+def _private_imports(path: Path) -> Iterator[tuple[int, str]]:
+    """`from x import _name` where x is another module of ours (a private name leaking)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (
+            node.level or (node.module or "").split(".")[0] in PACKAGES
+        ):
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    yield node.lineno, f"{node.module}.{alias.name}"
+
+
+def test_check_no_private_name_imported_across_modules() -> None:
+    problems = [
+        f"{path.relative_to(ROOT)}:{line}: imports private {name}"
+        for path in _sources()
+        for line, name in _private_imports(path)
+    ]
+    assert problems == []

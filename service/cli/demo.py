@@ -18,14 +18,14 @@ from rich.table import Table
 
 from integrations.ics import FetchPolicy, IcsConnector
 from service.config import Settings
-from service.delivery import DeliveryOutcome, deliver_due
-from service.domain.policy import Policy
 from service.domain.port import CalendarRef, SyncWindow
-from service.email import EmailRenderer, MaildirOutbox
-from service.ingest import sync_calendar
-from service.mailing import MailConfig
-from service.planning import PlanningOutcome, plan_upcoming, tenant_policy
-from service.reports_delivery import ReportOutcome, send_weekly_reports
+from service.email import MaildirOutbox
+from service.pipeline.delivery import DeliveryOutcome, deliver_due
+from service.pipeline.planning import PlanningOutcome, plan_upcoming
+from service.pipeline.policies import tenant_policy
+from service.pipeline.sync import sync_calendar, sync_scope
+from service.pipeline.weekly_reports import ReportOutcome, send_weekly_reports
+from service.runtime import Runtime, fixed_clock
 from service.sample import SampleOrganisation, load_sample
 from service.storage import (
     CalendarRepository,
@@ -38,6 +38,7 @@ from service.storage import (
     migrate,
     redacted_url,
 )
+from workers.context import open_runtime
 
 FUTURE = timedelta(days=15)
 WORKDAY_END = time(17, 0)
@@ -72,7 +73,8 @@ def coming_working_day(now: datetime, timezone: str) -> datetime:
 
 async def _load_organisation(
     db: Database, sample: SampleOrganisation, feeds: dict[str, Path]
-) -> tuple[int, dict[str, int], dict[str, int]]:
+) -> tuple[int, dict[str, tuple[int, str]]]:
+    """Store the sample tenant, its people and one iCalendar connection per person."""
     async with db.session() as session:
         tenant = await TenantRepository(session).get_or_create(
             sample.tenant_slug, sample.tenant_name, sample.internal_domains
@@ -89,11 +91,11 @@ async def _load_organisation(
         )  # fmt: skip
         calendars = CalendarRepository(session, tenant.id)
         connections = {
-            email: await calendars.ensure(ids[email], "ics", str(path))
+            email: (await calendars.ensure(ids[email], "ics", str(path)), str(path))
             for email, path in feeds.items()
         }
         await session.commit()
-    return tenant.id, ids, connections
+    return tenant.id, connections
 
 
 async def run_demo(settings: Settings, now: datetime, console: Console) -> DemoResult:
@@ -110,32 +112,24 @@ async def run_demo(settings: Settings, now: datetime, console: Console) -> DemoR
     await migrate(url)
     sample = load_sample(now)
     feeds = sample.write_feeds(data_dir / "feeds")
-    db = Database.connect(url)
-    try:
-        tenant_id, people_ids, connections = await _load_organisation(db, sample, feeds)
-        policy = await tenant_policy(db, tenant_id)
-        await _sync_all(db, tenant_id, sample, feeds, connections, people_ids, now, policy,
-                        settings, console, result)  # fmt: skip
+    # The bundled sample is trusted: files allowed, parsed in a thread, not a guarded child.
+    connector = IcsConnector(FetchPolicy(allow_files=True), parse_timeout_s=None)
+    async with open_runtime(
+        settings, clock=fixed_clock(now), mailer=MaildirOutbox(settings.outbox_dir.resolve()),
+        connectors={"ics": connector},
+    ) as rt:  # fmt: skip
+        tenant_id, connections = await _load_organisation(rt.db, sample, feeds)
+        await _sync_all(rt, tenant_id, sample, connections, console, result)
         until = _day_end_everywhere(day_start, sample)
         console.print("• planning nudges")
-        result.planning = await plan_upcoming(db, tenant_id, now, until)
-        mail = MailConfig(
-            sender=settings.mail_from,
-            message_id_domain=settings.message_id_domain,
-            base_url=settings.base_url,
-        )
-        renderer = EmailRenderer()
-        outbox = MaildirOutbox(settings.outbox_dir.resolve())
+        result.planning = await plan_upcoming(rt, tenant_id, until)
         console.print(f"• delivering the nudges due by {until.isoformat(timespec='minutes')}")
-        result.delivery = await deliver_due(db, tenant_id, until, outbox, renderer, mail, now=now)
+        result.delivery = await deliver_due(rt, tenant_id, until)
         console.print("• writing weekly reports")
-        result.reports = await send_weekly_reports(
-            db, tenant_id, now, policy, outbox, renderer, mail, settings.reports_dir.resolve()
-        )
-        async with db.session() as session:
+        policy = await tenant_policy(rt, tenant_id)
+        result.reports = await send_weekly_reports(rt, tenant_id, policy)
+        async with rt.db.session() as session:
             result.stats = await InsightRepository(session, tenant_id).meeting_stats()
-    finally:
-        await db.dispose()
     _print_summary(console, result, settings)
     return result
 
@@ -150,37 +144,31 @@ def _day_end_everywhere(day_start: datetime, sample: SampleOrganisation) -> date
 
 
 async def _sync_all(
-    db: Database,
+    rt: Runtime,
     tenant_id: int,
     sample: SampleOrganisation,
-    feeds: dict[str, Path],
-    connections: dict[str, int],
-    people_ids: dict[str, int],
-    now: datetime,
-    policy: Policy,
-    settings: Settings,
+    connections: dict[str, tuple[int, str]],
     console: Console,
     result: DemoResult,
 ) -> None:
-    # The bundled sample is trusted: parse in a thread, not a guarded child process per feed.
-    connector = IcsConnector(FetchPolicy(allow_files=True), parse_timeout_s=None)
+    """Sync every sample person's feed through the real iCalendar connector, with progress."""
+    policy = await tenant_policy(rt, tenant_id)
+    now = rt.now()
     window = SyncWindow(now - timedelta(days=policy.relationships.lookback_days), now + FUTURE)
+    scope = await sync_scope(rt, tenant_id, window)
+    connector = rt.connector("ics")
     with Progress(
         TextColumn("• syncing calendars"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.description}"), console=console, transient=False,
     ) as progress:  # fmt: skip
-        task = progress.add_task("", total=len(feeds))
+        task = progress.add_task("", total=len(connections))
         for person in sample.people:
             progress.update(task, description=person.email)
+            connection_id, source = connections[person.email]
             calendar = CalendarRef(
-                owner=person.email,
-                source=str(feeds[person.email]),
-                default_timezone=person.timezone,
+                owner=person.email, source=source, default_timezone=person.timezone
             )
-            outcome = await sync_calendar(
-                db, tenant_id, connections[person.email], calendar, connector, window,
-                people_ids, now, policy.link_patterns(),
-            )  # fmt: skip
+            outcome = await sync_calendar(rt, scope, connection_id, calendar, connector)
             result.meetings_synced += outcome.meetings
             result.events_skipped += outcome.skipped
             if outcome.error:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
-from service.sample.generate.people import ANCHOR, DOMAIN, TENANT_NAME, TENANT_SLUG
+from service.sample.organisation import ANCHOR, DOMAIN, TENANT_NAME, TENANT_SLUG
 from service.sample.shift import shift_calendar, week_shift
 
 _DATA = "data"

@@ -5,12 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-TENANT_SLUG = "northwind"
-TENANT_NAME = "Northwind Studio"
-DOMAIN = "northwind.example"
-# The sample's "now": Monday 07:00 UTC. Everything is laid out around it and the loader
-# moves it by whole weeks, so weekdays and local wall-clock times survive the move.
-ANCHOR = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
+from service.sample.organisation import DOMAIN
+
 # When the feeds were "exported" (DTSTAMP), an hour before the anchor.
 EXPORTED = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
 

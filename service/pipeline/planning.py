@@ -24,15 +24,15 @@ from service.domain.nudges import (
     ScheduledMeeting,
     plan_nudges,
 )
-from service.domain.policy import Policy, merge_policy, validate_policy
+from service.errors import NotFound
+from service.pipeline.policies import TenantPolicies, load_policies
+from service.runtime import Runtime
 from service.storage import (
-    Database,
     MeetingRepository,
     MeetingRow,
     NudgeRepository,
     PeopleRepository,
     PersonRow,
-    PolicyRepository,
     TenantRepository,
 )
 
@@ -104,28 +104,6 @@ def person_prefs(person: PersonRow) -> PersonPrefs:
     )
 
 
-async def tenant_policy(db: Database, tenant_id: int) -> Policy:
-    """The tenant's default policy (the design's defaults until an admin saves one)."""
-    async with db.session() as session:
-        row = await PolicyRepository(session, tenant_id).current(None)
-    return Policy() if row is None else validate_policy(row.body)
-
-
-async def _group_policies(
-    session: AsyncSession, tenant_id: int
-) -> tuple[Policy, dict[str, Policy]]:
-    policies = PolicyRepository(session, tenant_id)
-    default_row = await policies.current(None)
-    default_body = {} if default_row is None else default_row.body
-    default = validate_policy(default_body)
-    groups: dict[str, Policy] = {}
-    for group in await policies.groups():
-        override = await policies.current(group)
-        if override is not None:
-            groups[group] = merge_policy(default_body, override.body)
-    return default, groups
-
-
 async def _history(
     session: AsyncSession,
     tenant_id: int,
@@ -153,39 +131,24 @@ async def _history(
     )
 
 
-async def plan_upcoming(
-    db: Database, tenant_id: int, now: datetime, until: datetime
-) -> PlanningOutcome:
+async def plan_upcoming(rt: Runtime, tenant_id: int, until: datetime) -> PlanningOutcome:
     """Plan (or re-plan) nudges for the tenant's meetings starting in [now, until); commit once."""
+    now = rt.now()
     outcome = PlanningOutcome()
-    async with db.session() as session:
+    async with rt.db.session() as session:
         tenant = await TenantRepository(session).get(tenant_id)
         if tenant is None:
-            raise LookupError(f"tenant {tenant_id} not found")
+            raise NotFound(f"tenant {tenant_id} not found")
         people = {p.id: p async for p in PeopleRepository(session, tenant_id).iter_all()}
-        default, groups = await _group_policies(session, tenant_id)
+        policies = await load_policies(session, tenant_id)
         rows = [r async for r in MeetingRepository(session, tenant_id).iter_upcoming(now, until)]
         meetings = [scheduled_meeting(row, tenant.internal_domains) for row in rows]
         outcome.meetings = len(meetings)
-        longest = max(
-            k.series_cap_days for p in (default, *groups.values()) for k in p.kinds.values()
-        )
-        history = await _history(session, tenant_id, people, [r.id for r in rows], now, longest)
-
-        by_group: defaultdict[str | None, dict[str, PersonPrefs]] = defaultdict(dict)
-        for person in people.values():
-            group = person.team if person.team in groups else None
-            by_group[group][person.email] = person_prefs(person)
-        plans: list[NudgePlan] = []
-        for group, prefs in by_group.items():
-            policy = default if group is None else groups[group]
-            result = plan_nudges(meetings, prefs, policy, history, now)
-            plans.extend(result.plans)
-            for held in result.suppressed:
-                outcome.suppressed_reasons[held.reason] = (
-                    outcome.suppressed_reasons.get(held.reason, 0) + 1
-                )
-            outcome.suppressed += len(result.suppressed)
+        history = await _history(
+            session, tenant_id, people, [r.id for r in rows], now,
+            policies.longest_series_cap_days,
+        )  # fmt: skip
+        plans = _plan_by_group(meetings, people, policies, history, now, outcome)
         nudges = NudgeRepository(session, tenant_id)
         outcome.changed = len(await nudges.plan_many(plans))
         outcome.planned = len(plans)
@@ -194,3 +157,28 @@ async def plan_upcoming(
         outcome.cancelled = len(await nudges.cancel_stale([r.id for r in rows], keep))
         await session.commit()
     return outcome
+
+
+def _plan_by_group(
+    meetings: list[ScheduledMeeting],
+    people: Mapping[int, PersonRow],
+    policies: TenantPolicies,
+    history: NudgeHistory,
+    now: datetime,
+    outcome: PlanningOutcome,
+) -> list[NudgePlan]:
+    """Plan each group of people under its own policy; count what was held back and why."""
+    by_group: defaultdict[str | None, dict[str, PersonPrefs]] = defaultdict(dict)
+    for person in people.values():
+        group = person.team if person.team in policies.groups else None
+        by_group[group][person.email] = person_prefs(person)
+    plans: list[NudgePlan] = []
+    for group, prefs in by_group.items():
+        result = plan_nudges(meetings, prefs, policies.for_group(group), history, now)
+        plans.extend(result.plans)
+        for held in result.suppressed:
+            outcome.suppressed_reasons[held.reason] = (
+                outcome.suppressed_reasons.get(held.reason, 0) + 1
+            )
+        outcome.suppressed += len(result.suppressed)
+    return plans

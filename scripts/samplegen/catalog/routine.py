@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from service.sample.generate.conferencing import (
+from scripts.samplegen.conferencing import (
     google_meet,
     phone_bridge,
     teams,
     webex,
     zoom,
 )
-from service.sample.generate.people import (
+from scripts.samplegen.people import (
     BOARD_ROOM,
     KOLKATA,
     LONDON,
@@ -17,7 +17,7 @@ from service.sample.generate.people import (
     OFFICE_LONDON,
     STUDIO_LOFT,
 )
-from service.sample.generate.spec import Invite, Override, Spec, people
+from scripts.samplegen.spec import Invite, Override, Spec, people
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR")
 # Christmas Day, Boxing Day, New Year's Day: the office is shut.

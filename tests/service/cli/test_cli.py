@@ -21,9 +21,9 @@ def _rapport(
 
 
 def test_run_cli_wrong_setting_names_variable(tmp_path: Path) -> None:
-    run = _rapport("migrate", env={"RAPPORT_SMTP_PORT": "not-a-port"}, cwd=tmp_path)
+    run = _rapport("migrate", env={"RAPPORT_SMTP__PORT": "not-a-port"}, cwd=tmp_path)
     assert run.returncode == 2
-    assert "RAPPORT_SMTP_PORT" in run.stderr
+    assert "RAPPORT_SMTP__PORT" in run.stderr
 
 
 def test_run_cli_migrate_creates_schema(tmp_path: Path) -> None:

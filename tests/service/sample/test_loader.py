@@ -10,7 +10,7 @@ import pytest
 from service.domain.classify import classify
 from service.domain.model import Meeting, Modality
 from service.sample import load_sample
-from tests.sample._pipeline import meetings
+from tests.service.sample.sample_meetings import meetings
 
 NOWS = (datetime(2026, 1, 5, 7, 0, tzinfo=UTC), datetime(2026, 3, 26, 12, 0, tzinfo=UTC))
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from service.sample.generate.people import BY_KEY, EXPORTED, PARTIES, Person
-from service.sample.generate.spec import Override, Spec, on_day
+from scripts.samplegen.people import BY_KEY, EXPORTED, PARTIES, Person
+from scripts.samplegen.spec import Override, Spec, on_day
 
 PRODID = "-//Google Inc//Google Calendar 70.9054//EN"
 

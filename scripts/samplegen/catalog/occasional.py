@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.sample.generate.conferencing import (
+from scripts.samplegen.conferencing import (
     google_meet,
     phone_bridge,
     phone_call,
@@ -10,7 +10,7 @@ from service.sample.generate.conferencing import (
     webex,
     zoom,
 )
-from service.sample.generate.people import (
+from scripts.samplegen.people import (
     BOARD_ROOM,
     BY_KEY,
     KOLKATA,
@@ -18,7 +18,7 @@ from service.sample.generate.people import (
     NEW_YORK,
     STUDIO_LOFT,
 )
-from service.sample.generate.spec import Invite, Spec, people
+from scripts.samplegen.spec import Invite, Spec, people
 
 
 def _ahead() -> list[Spec]:

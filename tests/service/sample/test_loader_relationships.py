@@ -7,13 +7,13 @@ from itertools import combinations
 
 import pytest
 
+from scripts.samplegen.catalog import LAPSED_PAIRS, NOT_LAPSED_PAIRS
 from service.domain.classify import classify
 from service.domain.model import EventStatus
 from service.domain.policy import RelationshipPolicy
 from service.domain.relationships import PastMeeting, RelationshipTracker
 from service.sample import load_sample
-from service.sample.generate.catalog import LAPSED_PAIRS, NOT_LAPSED_PAIRS
-from tests.sample._pipeline import attendees, meetings
+from tests.service.sample.sample_meetings import attendees, meetings
 
 NOWS = (datetime(2026, 1, 5, 7, 0, tzinfo=UTC), datetime(2026, 10, 30, 16, 0, tzinfo=UTC))
 

@@ -7,9 +7,9 @@ relationships; a few look similar but are not lapsed (they met recently or have 
 
 from __future__ import annotations
 
-from service.sample.generate.catalog.occasional import occasional
-from service.sample.generate.catalog.routine import routine
-from service.sample.generate.spec import Spec
+from scripts.samplegen.catalog.occasional import occasional
+from scripts.samplegen.catalog.routine import routine
+from scripts.samplegen.spec import Spec
 
 __all__ = ["LAPSED_PAIRS", "NOT_LAPSED_PAIRS", "catalog"]
 

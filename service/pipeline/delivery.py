@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -21,8 +21,6 @@ from service.domain.model import Response
 from service.email import (
     DailyBriefing,
     DeliveryConfigError,
-    EmailRenderer,
-    Mailer,
     NudgeEmail,
     PermanentDeliveryError,
     RenderedEmail,
@@ -30,12 +28,12 @@ from service.email import (
     build_message,
     message_id_for,
 )
+from service.email.addressing import person_links
 from service.email.context import NudgeKind as EmailKind
 from service.email.context import Role as EmailRole
-from service.mailing import MailConfig, person_links
-from service.planning import tenant_policy
+from service.pipeline.policies import tenant_policy
+from service.runtime import Runtime
 from service.storage import (
-    Database,
     InsightRepository,
     MeetingRepository,
     MeetingRow,
@@ -81,20 +79,16 @@ class _Sender:
     """One delivery run's shared state: people, renderer, mailer, outcome."""
 
     def __init__(
-        self,
-        db: Database,
-        tenant_id: int,
-        mailer: Mailer,
-        renderer: EmailRenderer,
-        mail: MailConfig,
-        people: Mapping[int, PersonRow],
-        daily_cap: int,
-        clock: datetime,
+        self, rt: Runtime, tenant_id: int, people: Mapping[int, PersonRow], daily_cap: int
     ) -> None:
-        self.db, self.tenant_id, self.mailer, self.renderer = db, tenant_id, mailer, renderer
-        self.mail, self.people, self.daily_cap, self.clock = mail, people, daily_cap, clock
+        self.rt, self.db, self.tenant_id = rt, rt.db, tenant_id
+        self.mailer, self.renderer, self.mail = rt.mailer, rt.renderer, rt.mail
+        self.people, self.daily_cap, self.clock = people, daily_cap, rt.now()
         self.by_email = {p.email: p for p in people.values()}
         self.outcome = DeliveryOutcome()
+        # Pages go by (due_at, id); a nudge handed back for a retry may come round again at
+        # its new due time, and `tried` keeps it to one attempt per run.
+        self.tried: set[int] = set()
 
     async def context(self, nudge: NudgeRow, meeting: MeetingRow) -> NudgeEmail:
         person = self.people[nudge.person_id]
@@ -218,8 +212,8 @@ def _stale(nudge: NudgeRow, meeting: MeetingRow | None, now: datetime) -> bool:
     return not timedelta(0) <= meeting.start - nudge.due_at <= MAX_AHEAD
 
 
-async def _cancel(db: Database, tenant_id: int, nudges: Sequence[NudgeRow]) -> None:
-    async with db.session() as session:
+async def _cancel(rt: Runtime, tenant_id: int, nudges: Sequence[NudgeRow]) -> None:
+    async with rt.db.session() as session:
         repo = NudgeRepository(session, tenant_id)
         for nudge in nudges:
             await repo.cancel(nudge.id)
@@ -228,37 +222,26 @@ async def _cancel(db: Database, tenant_id: int, nudges: Sequence[NudgeRow]) -> N
 
 
 async def deliver_due(
-    db: Database,
-    tenant_id: int,
-    until: datetime,
-    mailer: Mailer,
-    renderer: EmailRenderer,
-    mail: MailConfig,
-    now: datetime | None = None,
-    batch: int = BATCH,
+    rt: Runtime, tenant_id: int, until: datetime, batch: int = BATCH
 ) -> DeliveryOutcome:
     """Send every planned nudge due at or before `until`; each nudge is tried once per run.
 
-    `now` is the clock (default: the real one); the demo and tests pass a simulated time and
-    a later `until`, and each nudge then counts as sent at its due time. `batch` nudges are
-    read, claimed and sent at a time.
+    The runtime's clock is now: the demo and tests pass a simulated time and a later `until`,
+    and each nudge then counts as sent at its due time. `batch` nudges are read, claimed and
+    sent at a time.
     """
-    clock = now or datetime.now(UTC)
-    async with db.session() as session:
+    async with rt.db.session() as session:
         people = {p.id: p async for p in PeopleRepository(session, tenant_id).iter_all()}
-    cap = (await tenant_policy(db, tenant_id)).max_per_person_per_day
-    sender = _Sender(db, tenant_id, mailer, renderer, mail, people, max(cap, 1), clock)
-    # Pages go by (due_at, id); a nudge handed back for a retry may come round again at its
-    # new due time, and `tried` keeps it to one attempt per run.
-    tried: set[int] = set()
+    cap = (await tenant_policy(rt, tenant_id)).max_per_person_per_day
+    sender = _Sender(rt, tenant_id, people, max(cap, 1))
     after: tuple[datetime, int] | None = None
     while True:
-        async with db.session() as session:
+        async with rt.db.session() as session:
             page = await NudgeRepository(session, tenant_id).due(until, batch, after)
             if not page:
                 break
             after = (page[-1].due_at, page[-1].id)
-            due = [n for n in page if n.id not in tried]
+            due = [n for n in page if n.id not in sender.tried]
             if not due:
                 continue
             meetings = {
@@ -267,31 +250,8 @@ async def deliver_due(
                     {n.meeting_id for n in due}
                 )
             }
-        tried.update(n.id for n in due)
-        stale = [n for n in due if _stale(n, meetings.get(n.meeting_id), clock)]
-        if stale:
-            await _cancel(db, tenant_id, stale)
-            sender.outcome.cancelled += len(stale)
-        stale_ids = {n.id for n in stale}
-        due = [n for n in due if n.id not in stale_ids]
-        won = set(await sender.claim([n.id for n in due]))
-        groups: defaultdict[tuple[int, str], list[NudgeRow]] = defaultdict(list)
-        orphans: list[NudgeRow] = []
-        for nudge in due:
-            if nudge.id not in won:
-                continue
-            if nudge.person_id in people and nudge.meeting_id in meetings:
-                groups[(nudge.person_id, nudge.batch_key or f"nudge:{nudge.id}")].append(nudge)
-            else:
-                orphans.append(nudge)
-        if orphans:
-            # The person or meeting went away between planning and sending: nothing to send.
-            await sender.settle(
-                orphans, error="person or meeting no longer exists", transient=False
-            )
-        for group in groups.values():
-            await sender.deliver(group, meetings)
-    async with db.session() as session:
+        await _deliver_page(sender, due, meetings)
+    async with rt.db.session() as session:
         counts = await NudgeRepository(session, tenant_id).count_by_kind_and_state()
     totals: Counter[str] = Counter()
     for (kind, state), n in counts.items():
@@ -299,3 +259,31 @@ async def deliver_due(
             totals[kind] += n
     sender.outcome.sent_by_kind = dict(totals)
     return sender.outcome
+
+
+async def _deliver_page(
+    sender: _Sender, due: list[NudgeRow], meetings: Mapping[int, MeetingRow]
+) -> None:
+    """Cancel the stale nudges of one page, claim the rest and send them, one email a group."""
+    sender.tried.update(n.id for n in due)
+    stale = [n for n in due if _stale(n, meetings.get(n.meeting_id), sender.clock)]
+    if stale:
+        await _cancel(sender.rt, sender.tenant_id, stale)
+        sender.outcome.cancelled += len(stale)
+    stale_ids = {n.id for n in stale}
+    due = [n for n in due if n.id not in stale_ids]
+    won = set(await sender.claim([n.id for n in due]))
+    groups: defaultdict[tuple[int, str], list[NudgeRow]] = defaultdict(list)
+    orphans: list[NudgeRow] = []
+    for nudge in due:
+        if nudge.id not in won:
+            continue
+        if nudge.person_id in sender.people and nudge.meeting_id in meetings:
+            groups[(nudge.person_id, nudge.batch_key or f"nudge:{nudge.id}")].append(nudge)
+        else:
+            orphans.append(nudge)
+    if orphans:
+        # The person or meeting went away between planning and sending: nothing to send.
+        await sender.settle(orphans, error="person or meeting no longer exists", transient=False)
+    for group in groups.values():
+        await sender.deliver(group, meetings)

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from scripts.samplegen.catalog import LAPSED_PAIRS, NOT_LAPSED_PAIRS
 from service.sample import SampleOrganisation, load_sample
-from service.sample.generate.catalog import LAPSED_PAIRS, NOT_LAPSED_PAIRS
-from tests.sample._instances import Instance, lapsed_pairs, merged
+from tests.service.sample.instances import Instance, lapsed_pairs, merged
 
 ANCHOR_NOW = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
 # Working days after "now": the rest of the anchor week and all of the next.

@@ -10,7 +10,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import structlog
@@ -18,22 +18,21 @@ import structlog
 from service.domain.policy import Policy
 from service.email import (
     DeliveryError,
-    EmailRenderer,
-    Mailer,
     WeekAtAGlance,
     WeeklyReport,
     build_message,
     lapsed_contact,
     message_id_for,
 )
-from service.mailing import MailConfig, person_links
-from service.reports import (
+from service.email.addressing import MailConfig, person_links
+from service.pipeline.relationships import (
     RelationshipFindings,
     find_relationships,
     report_week,
     visible_lapsed,
 )
-from service.storage import Database, NudgeRepository, PeopleRepository, PersonRow, ReportRepository
+from service.runtime import Runtime
+from service.storage import NudgeRepository, PeopleRepository, PersonRow, ReportRepository
 
 log = structlog.get_logger(__name__)
 
@@ -88,68 +87,77 @@ def _file_name(person: PersonRow, week: str) -> str:
     return f"{week}-{local}.html"
 
 
-async def send_weekly_reports(
-    db: Database,
-    tenant_id: int,
-    now: datetime,
-    policy: Policy,
-    mailer: Mailer,
-    renderer: EmailRenderer,
-    mail: MailConfig,
-    reports_dir: Path,
-) -> ReportOutcome:
+async def send_weekly_reports(rt: Runtime, tenant_id: int, policy: Policy) -> ReportOutcome:
     """Compute lapsed relationships once, then write and send each person's weekly report."""
+    now = rt.now()
     outcome = ReportOutcome()
-    await asyncio.to_thread(reports_dir.mkdir, parents=True, exist_ok=True)
-    async with db.session() as session:
+    await asyncio.to_thread(rt.reports_dir.mkdir, parents=True, exist_ok=True)
+    async with rt.db.session() as session:
         people = {p.email: p async for p in PeopleRepository(session, tenant_id).iter_all()}
         findings = await find_relationships(session, tenant_id, people, policy.relationships, now)
         zones = {p.id: p.timezone for p in people.values()}
         per_day = await NudgeRepository(session, tenant_id).sent_counts_by_person_day(
             now - timedelta(days=15), zones
         )
-    sent_per_person: Counter[int] = Counter()
     weeks = {p.id: report_week(now, p.timezone)[0] for p in people.values()}
-    for (person_id, day), n in per_day.items():
-        monday = weeks.get(person_id)
-        if monday is not None and monday <= day < monday + timedelta(days=7):
-            sent_per_person[person_id] += n
+    sent_per_person = _sent_in_report_week(per_day, weeks)
     outcome.lapsed = sum(len(items) for items in findings.lapsed.values())
     for person in sorted(people.values(), key=lambda p: p.email):
         if person.opted_out:
             continue
         outcome.people += 1
         week_start = weeks[person.id]
-        async with db.session() as session:
+        async with rt.db.session() as session:
             reports = ReportRepository(session, tenant_id)
             claimed = await reports.claim(person.id, week_start)
             row = await reports.get(person.id, week_start)
             await session.commit()
-        path = reports_dir / _file_name(person, week_start.isoformat())
+        path = rt.reports_dir / _file_name(person, week_start.isoformat())
+        outcome.files.append(path)
         if not claimed or row is None:
-            outcome.files.append(path)
             continue
         report = _report(
-            person, people, findings, sent_per_person[person.id], week_start, row.id, mail
+            person, people, findings, sent_per_person[person.id], week_start, row.id, rt.mail
         )
-        rendered = renderer.render_report(report)
-        await asyncio.to_thread(path.write_text, rendered.html, encoding="utf-8")
-        outcome.files.append(path)
-        message_id = message_id_for("report", row.id, 0, mail.message_id_domain)
-        message = build_message(
-            rendered, sender=mail.sender, recipient=person.email, message_id=message_id,
-            unsubscribe_url=report.unsubscribe_url, preferences_url=report.preferences_url,
-            date=now,
-        )  # fmt: skip
-        async with db.session() as session:
-            reports = ReportRepository(session, tenant_id)
-            try:
-                await mailer.send(message)
-            except DeliveryError as exc:
-                log.warning("report.failed", person_id=person.id, error=str(exc))
-                await reports.mark_failed(person.id, week_start)
-            else:
-                await reports.mark_sent(person.id, week_start, message_id)
-                outcome.sent += 1
-            await session.commit()
+        if await _write_and_send(rt, tenant_id, person.id, report, path):
+            outcome.sent += 1
     return outcome
+
+
+def _sent_in_report_week(
+    per_day: Mapping[tuple[int, date], int], weeks: Mapping[int, date]
+) -> Counter[int]:
+    """Nudges sent to each person in their report week (Monday to Sunday, local days)."""
+    sent: Counter[int] = Counter()
+    for (person_id, day), n in per_day.items():
+        monday = weeks.get(person_id)
+        if monday is not None and monday <= day < monday + timedelta(days=7):
+            sent[person_id] += n
+    return sent
+
+
+async def _write_and_send(
+    rt: Runtime, tenant_id: int, person_id: int, report: WeeklyReport, path: Path
+) -> bool:
+    """Write the report's HTML file and email it; record the outcome. True when it was sent."""
+    rendered = rt.renderer.render_report(report)
+    await asyncio.to_thread(path.write_text, rendered.html, encoding="utf-8")
+    message_id = message_id_for("report", report.report_id, 0, rt.mail.message_id_domain)
+    message = build_message(
+        rendered, sender=rt.mail.sender, recipient=report.recipient_email, message_id=message_id,
+        unsubscribe_url=report.unsubscribe_url, preferences_url=report.preferences_url,
+        date=rt.now(),
+    )  # fmt: skip
+    async with rt.db.session() as session:
+        reports = ReportRepository(session, tenant_id)
+        try:
+            await rt.mailer.send(message)
+        except DeliveryError as exc:
+            log.warning("report.failed", person_id=person_id, error=str(exc))
+            await reports.mark_failed(person_id, report.week_start)
+            sent = False
+        else:
+            await reports.mark_sent(person_id, report.week_start, message_id)
+            sent = True
+        await session.commit()
+    return sent

@@ -11,7 +11,7 @@ import pytest
 
 from service.sample import SampleOrganisation, load_sample
 from service.sample.shift import shift_calendar, week_shift
-from tests.sample._instances import Instance, expand
+from tests.service.sample.instances import Instance, expand
 
 ANCHOR_NOW = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
 # Late March 2026: New York is on summer time (since 8 March), London changes on 29 March.

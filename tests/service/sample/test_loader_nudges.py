@@ -11,7 +11,7 @@ from service.domain.nudges.planner import plan_nudges
 from service.domain.nudges.types import NudgeHistory, PersonPrefs
 from service.domain.policy import NudgeKind, Policy
 from service.sample import load_sample
-from tests.sample._pipeline import meetings, scheduled
+from tests.service.sample.sample_meetings import meetings, scheduled
 
 ANCHOR_NOW = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
 NOWS = (

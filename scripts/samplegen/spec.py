@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from service.sample.generate.conferencing import Join
-from service.sample.generate.people import ANCHOR
+from scripts.samplegen.conferencing import Join
+from service.sample.organisation import ANCHOR
 
 
 @dataclass(frozen=True, slots=True)

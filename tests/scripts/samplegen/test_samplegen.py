@@ -9,10 +9,10 @@ from pathlib import Path
 
 import icalendar
 
-from service.sample.generate import build_sample, write_sample
-from service.sample.generate.catalog import catalog
-from service.sample.generate.ical import members, uid
-from service.sample.generate.people import BY_KEY, PEOPLE
+from scripts.samplegen import build_sample, write_sample
+from scripts.samplegen.catalog import catalog
+from scripts.samplegen.ical import members, uid
+from scripts.samplegen.people import BY_KEY, PEOPLE
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = resources.files("service.sample").joinpath("data")

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from service.domain.relationships import LapsedRelationship
-from service.reports import report_week, visible_lapsed
+from service.pipeline.relationships import report_week, visible_lapsed
 from service.storage import PersonRow
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from service.sample.generate.catalog import catalog
-from service.sample.generate.ical import feed
-from service.sample.generate.people import PEOPLE
+from scripts.samplegen.catalog import catalog
+from scripts.samplegen.ical import feed
+from scripts.samplegen.people import PEOPLE
 
 __all__ = ["build_sample", "write_sample"]
 

@@ -1,0 +1,93 @@
+"""Build the runtime object from the settings: one function per adapter, one to open them all.
+
+The entry points (the CLI, the API, `rapport worker`) call `open_runtime`; jobs receive the
+`Runtime` it yields. Integrations get their configuration passed in here and never read settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from integrations.ics import FetchPolicy, IcsConnector
+from service.config import FetchSettings, Settings, SmtpSettings
+from service.domain.port import Connector
+from service.email import EmailRenderer, MaildirOutbox, Mailer, SmtpConfig, SmtpMailer
+from service.email.addressing import MailConfig
+from service.runtime import Clock, Runtime, system_clock
+from service.storage import Database
+
+
+def smtp_config(smtp: SmtpSettings) -> SmtpConfig | None:
+    """The SMTP client's configuration, or None when no relay is set (mail goes to the outbox)."""
+    if smtp.host is None:
+        return None
+    return SmtpConfig(
+        host=smtp.host,
+        port=smtp.port,
+        security=smtp.security,
+        username=smtp.username,
+        password=None if smtp.password is None else smtp.password.get_secret_value(),
+        timeout=smtp.timeout_s,
+        validate_certs=smtp.validate_certs,
+        ca_file=smtp.ca_file,
+    )
+
+
+def mail_config(settings: Settings) -> MailConfig:
+    """Who mail comes from, the Message-ID domain and the base of every link in it."""
+    return MailConfig(
+        sender=settings.mail.sender,
+        message_id_domain=settings.mail.message_id_domain,
+        base_url=settings.base_url,
+    )
+
+
+def fetch_policy(fetch: FetchSettings, *, allow_files: bool = False) -> FetchPolicy:
+    """The iCalendar fetcher's limits; local files only where the caller trusts them (tests)."""
+    return FetchPolicy(
+        allow_hosts_or_networks=fetch.allow_list,
+        max_bytes=fetch.max_bytes,
+        total_timeout_s=fetch.timeout_s,
+        max_redirects=fetch.max_redirects,
+        allow_files=allow_files,
+    )
+
+
+def mailer_for(settings: Settings) -> Mailer:
+    """SMTP when a relay is configured, else the Maildir outbox in the data dir."""
+    config = smtp_config(settings.smtp)
+    if config is None:
+        return MaildirOutbox(settings.outbox_dir.resolve())
+    return SmtpMailer(config)
+
+
+def default_connectors(settings: Settings) -> dict[str, Connector]:
+    """The connectors this installation can use, by provider name."""
+    return {"ics": IcsConnector(fetch_policy(settings.fetch))}
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    mailer: Mailer | None = None,
+    connectors: Mapping[str, Connector] | None = None,
+    reports_dir: Path | None = None,
+) -> AsyncIterator[Runtime]:
+    """Open the database and build the runtime; the database is closed on the way out."""
+    db = Database.connect(settings.effective_database_url)
+    try:
+        yield Runtime(
+            db=db,
+            mailer=mailer if mailer is not None else mailer_for(settings),
+            renderer=EmailRenderer(),
+            mail=mail_config(settings),
+            reports_dir=(reports_dir or settings.reports_dir).resolve(),
+            clock=clock,
+            connectors=dict(connectors) if connectors is not None else default_connectors(settings),
+        )
+    finally:
+        await db.dispose()
