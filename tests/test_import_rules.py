@@ -68,18 +68,20 @@ def _within(module: str, prefix: str) -> bool:
 # domain -> storage / email -> runtime -> pipeline; `errors` is for everyone but the domain.
 SERVICE_LAYERS: dict[str, tuple[str, ...]] = {
     "service.errors": (),
+    "service.secrets": (),
     "service.logs": (),
     "service.config": ("service.domain",),
     "service.sample": ("service.sample",),
     "service.storage": ("service.domain", "service.storage", "service.errors"),
     "service.email": ("service.domain", "service.email", "service.errors"),
-    "service.runtime": ("service.domain", "service.storage", "service.email"),
+    "service.runtime": ("service.domain", "service.storage", "service.email", "service.secrets"),
     "service.pipeline": (
         "service.domain",
         "service.storage",
         "service.email",
         "service.errors",
         "service.runtime",
+        "service.secrets",
         "service.pipeline",
     ),
 }
