@@ -8,7 +8,7 @@ import pytest
 
 from service.build_info import build_state
 
-pytest_plugins = ["tests.fixtures.services", "tests.fixtures.db"]
+pytest_plugins = ["tests.fixtures.services", "tests.fixtures.db", "tests.fixtures.smtp"]
 
 
 def pytest_report_header() -> str:

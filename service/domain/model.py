@@ -71,20 +71,34 @@ def _require_utc(name: str, value: datetime) -> None:
         raise ValueError(f"{name} must be a tz-aware UTC datetime, got {value!r}")
 
 
+# The longest address kept (and the column size); RFC 5321 allows 254 characters in a path.
+MAX_EMAIL = 320
+
+
 def email_key(address: str) -> str:
     """The form addresses are compared in: stripped and lower-case."""
     return address.strip().lower()
 
 
 def normalise_email(address: str | None) -> str | None:
-    """Lower-case and strip an address, dropping a `mailto:` prefix; empty becomes None."""
+    """An address as every layer keeps it, or None when there is none or it cannot be one.
+
+    Stripped and lower-case, without a `mailto:` prefix; NUL characters dropped and lone
+    surrogates replaced (feeds carry both, and a database refuses them); None when empty or
+    longer than `MAX_EMAIL` characters. Normalising a normalised address changes nothing.
+    """
     if not address:
         return None
-    text = address.strip()
-    if text[:7].lower() == "mailto:":
-        text = text[7:]
-    text = text.strip().lower()
-    return text or None
+    text = (address.replace("\x00", "") if "\x00" in address else address).strip()
+    while text[:7].lower() == "mailto:":
+        text = text[7:].strip()
+    text = text.lower()
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "replace").decode("utf-8")
+    return text if 0 < len(text) <= MAX_EMAIL else None
 
 
 @dataclass(frozen=True, slots=True)

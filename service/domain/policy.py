@@ -7,7 +7,6 @@ Both raise `PolicyError`, whose `.errors` lists `{"field": "working_hours.start"
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Mapping
 from datetime import time
@@ -16,17 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from service.domain.classify import ProviderPattern
+from service.domain.vocabulary import NudgeKind
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
-class NudgeKind(enum.StrEnum):
-    """The kinds of nudge Rapport sends."""
-
-    CAMERA_ON = "camera_on"
-    SWITCH_TO_VIDEO = "switch_to_video"
-    SOCIAL_MINUTE = "social_minute"
-    ONE_ON_ONE = "one_on_one"
 
 
 DEFAULT_SERIES_CAP_DAYS: Mapping[NudgeKind, int] = {

@@ -1,7 +1,6 @@
 """Email: typed contexts, Jinja2 rendering, MIME building (RFC 8058) and delivery."""
 
 from service.email.context import (
-    NUDGE_KINDS,
     DailyBriefing,
     LapsedContact,
     NudgeEmail,
@@ -21,7 +20,6 @@ from service.email.render import EmailRenderer, RenderedEmail
 from service.email.smtp import SmtpConfig, SmtpMailer
 
 __all__ = [
-    "NUDGE_KINDS",
     "DailyBriefing",
     "DeliveryConfigError",
     "DeliveryError",

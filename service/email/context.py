@@ -10,18 +10,22 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from types import MappingProxyType
-from typing import Literal
+from typing import TypeVar
 from urllib.parse import urlsplit
 
+from service.domain.model import email_key
+
+# The `as` form re-exports both names: a stopgap for `service/pipeline/delivery.py`, which still
+# imports them from here; remove it once that module imports `service.domain.vocabulary`.
+from service.domain.vocabulary import NudgeKind as NudgeKind
+from service.domain.vocabulary import Role as Role
 from service.domain.zones import known_zone
 
-NudgeKind = Literal["camera_on", "switch_to_video", "social_minute", "one_on_one"]
-Role = Literal["organizer", "attendee"]
-
-NUDGE_KINDS: tuple[NudgeKind, ...] = ("camera_on", "switch_to_video", "social_minute", "one_on_one")
-ROLES: tuple[Role, ...] = ("organizer", "attendee")
 DEFAULT_DAILY_CAP = 3
+
+E = TypeVar("E", bound=StrEnum)
 
 
 def require_timezone(name: str, value: str) -> zoneinfo.ZoneInfo:
@@ -43,6 +47,15 @@ def require_http_url(name: str, value: str) -> None:
         raise ValueError(f"{name} must not contain whitespace, quotes, <, > or control characters")
     if not value.isascii():
         raise ValueError(f"{name} must be ASCII (percent-encode it), got {value!r}")
+
+
+def _require_member(name: str, enum: type[E], value: str) -> E:
+    # A member, or the string a row stores for it; anything else is named in the error.
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}") from None
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -95,10 +108,9 @@ class NudgeEmail:
     daily_cap: int = DEFAULT_DAILY_CAP
 
     def __post_init__(self) -> None:
-        if self.kind not in NUDGE_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(NUDGE_KINDS)}, got {self.kind!r}")
-        if self.role not in ROLES:
-            raise ValueError(f"role must be organizer or attendee, got {self.role!r}")
+        # A stored row's strings become members here, so templates and callers see one type.
+        object.__setattr__(self, "kind", _require_member("kind", NudgeKind, self.kind))
+        object.__setattr__(self, "role", _require_member("role", Role, self.role))
         _require_non_negative("variant", self.variant)
         _require_non_negative("human_count", self.human_count)
         _require_aware("meeting_start", self.meeting_start)
@@ -133,7 +145,9 @@ class DailyBriefing:
         _require_delivery(
             self.timezone, self.recipient_email, self.preferences_url, self.unsubscribe_url
         )
-        others = {i.recipient_email.lower() for i in self.items} - {self.recipient_email.lower()}
+        others = {email_key(i.recipient_email) for i in self.items} - {
+            email_key(self.recipient_email)
+        }
         if others:
             raise ValueError("items must all be addressed to the briefing's recipient")
 

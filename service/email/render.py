@@ -1,9 +1,11 @@
 """Render emails (HTML + plain text + subject) from typed contexts with Jinja2.
 
 Phrasing lives in `templates/phrases_<kind>.jinja` (plain text macros, each with several
-variants). They are called from Python, so they return plain str, never Markup; the `.html`
-and `.txt` templates lay them out. HTML templates are autoescaped, so a meeting title is data,
-never markup; every template runs with `StrictUndefined`.
+variants; `service.email.phrases` states and checks what each provides). They are called from
+Python, so they return plain str, never Markup; the `.html` and `.txt` templates lay them out:
+`nudge_<kind>.*` when a kind needs more than the common `_nudge.*` layout, else `_nudge.*`.
+HTML templates are autoescaped, so a meeting title is data, never markup; every template runs
+with `StrictUndefined`.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
+from service.domain.vocabulary import NudgeKind, Role
 from service.email.bars import habit_bars, modality_bars
 from service.email.context import DailyBriefing, NudgeEmail, WeeklyReport
+from service.email.phrases import NudgeView, Phrases, PhraseWords
 from service.email.words import (
     ago_words,
     cadence_words,
@@ -27,7 +31,6 @@ from service.email.words import (
     when_words,
 )
 
-PHRASES = ("subject", "lead", "detail", "short")
 SUBJECT_TITLE_LIMIT = 60
 SUBJECT_LIMIT = 120
 
@@ -66,31 +69,30 @@ def _reason(text: str) -> str:
     return one_line(text, 300).rstrip(". ")
 
 
-def _words(module: Any, d: dict[str, object]) -> dict[str, str]:
-    # Called from Python, the macros return plain str: never Markup, so HTML escapes them.
-    return {name: one_line(str(getattr(module, name)(d))) for name in PHRASES}
-
-
 class EmailRenderer:
     """Renders nudges, daily briefings and weekly reports to `RenderedEmail`s."""
 
     def __init__(self, product_name: str = "Rapport") -> None:
         self.product_name = product_name
         self._env = make_environment()
+        self._phrases_of: dict[NudgeKind, Phrases] = {}
 
-    def _phrases(self, kind: str) -> Any:
-        # The template module exposes its macros and top-level `variants` count.
-        return self._env.get_template(f"phrases_{kind}.jinja").module
+    def _phrases(self, kind: NudgeKind) -> Phrases:
+        # Loaded and checked on first use, then kept: a broken template fails its first render.
+        found = self._phrases_of.get(kind)
+        if found is None:
+            found = self._phrases_of[kind] = Phrases.load(self._env, kind)
+        return found
 
-    def variant_count(self, kind: str) -> int:
+    def variant_count(self, kind: NudgeKind) -> int:
         """How many phrasing variants the templates hold for a nudge kind."""
-        return int(self._phrases(kind).variants)
+        return self._phrases(kind).variants
 
-    def nudge_view(self, n: NudgeEmail) -> dict[str, object]:
+    def nudge_view(self, n: NudgeEmail) -> NudgeView:
         """The words a nudge's phrasing needs, computed once (used by templates and tests)."""
         return self._view(n, self._phrases(n.kind))
 
-    def _view(self, n: NudgeEmail, module: Any) -> dict[str, object]:
+    def _view(self, n: NudgeEmail, phrases: Phrases) -> NudgeView:
         title = one_line(n.meeting_title, 200)
         subject_title = one_line(n.meeting_title, SUBJECT_TITLE_LIMIT)
         last_met = None
@@ -99,8 +101,8 @@ class EmailRenderer:
             last_met = day_words(local(n.last_met, n.timezone).date())
             last_met_ago = ago_words((n.meeting_start - n.last_met).days)
         return {
-            "variant": n.variant % int(module.variants),
-            "organizer": n.role == "organizer",
+            "variant": n.variant % phrases.variants,
+            "organizer": n.role is Role.ORGANIZER,
             "meeting": f"“{title}”" if title else "your meeting",
             "subject_meeting": f"“{subject_title}”" if subject_title else "your meeting",
             "when": when_words(n.meeting_start, n.timezone),
@@ -123,33 +125,40 @@ class EmailRenderer:
             "unsubscribe_url": unsubscribe,
         }
 
-    def _render_pair(self, name: str, subject: str, values: dict[str, Any]) -> RenderedEmail:
+    def _templates(self, *names: str) -> tuple[Template, Template]:
+        # The first of `names` that exists, as HTML and as plain text.
+        html = self._env.select_template([f"{name}.html" for name in names])
+        text = self._env.select_template([f"{name}.txt" for name in names])
+        return html, text
+
+    def _render_pair(
+        self, templates: tuple[Template, Template], subject: str, values: dict[str, Any]
+    ) -> RenderedEmail:
         subject = one_line(subject, SUBJECT_LIMIT)
         values = {**values, "subject": subject}
-        html = self._env.get_template(f"{name}.html").render(values)
-        text = self._env.get_template(f"{name}.txt").render(values)
+        html, text = (template.render(values) for template in templates)
         return RenderedEmail(subject=subject, html=html, text=text)
 
-    def phrases(self, n: NudgeEmail) -> dict[str, str]:
+    def phrases(self, n: NudgeEmail) -> PhraseWords:
         """The nudge's sentences as plain text (escaped later, by the HTML template only)."""
-        module = self._phrases(n.kind)
-        return _words(module, self._view(n, module))
+        phrases = self._phrases(n.kind)
+        return phrases.words(self._view(n, phrases))
 
     def render_nudge(self, n: NudgeEmail) -> RenderedEmail:
         """Render one nudge in the recipient's time zone, phrased by its variant and role."""
-        module = self._phrases(n.kind)
-        d = self._view(n, module)
-        words = _words(module, d)
-        ideas = [one_line(str(idea)) for idea in getattr(module, "ideas", [])]
+        phrases = self._phrases(n.kind)
+        d = self._view(n, phrases)
+        words = phrases.words(d)
         values = {
             "n": n,
             "d": d,
-            "ideas": ideas,
+            "ideas": phrases.ideas,
             "greeting": _greeting(n.recipient_name),
             **words,
             **self._footer(n.reason, n.preferences_url, n.unsubscribe_url, n.daily_cap),
         }
-        return self._render_pair(f"nudge_{n.kind}", words["subject"], values)
+        templates = self._templates(f"nudge_{n.kind.value}", "_nudge")
+        return self._render_pair(templates, words["subject"], values)
 
     def render_briefing(self, b: DailyBriefing) -> RenderedEmail:
         """Render one email listing the day's nudges in time order."""
@@ -157,9 +166,9 @@ class EmailRenderer:
         for item in sorted(b.items, key=lambda item: item.meeting_start):
             # One briefing, one clock: every time in the briefing's zone.
             n = replace(item, timezone=b.timezone)
-            module = self._phrases(n.kind)
-            d = self._view(n, module)
-            short = _words(module, d)["short"]
+            phrases = self._phrases(n.kind)
+            d = self._view(n, phrases)
+            short = phrases.words(d)["short"]
             line = short[:1].upper() + short[1:]
             items.append({"time": d["time"], "meeting": d["meeting"], "line": line})
         day = day_words(b.date)
@@ -172,7 +181,7 @@ class EmailRenderer:
             "greeting": _greeting(b.recipient_name),
             **self._footer(b.reason, b.preferences_url, b.unsubscribe_url, b.daily_cap),
         }
-        return self._render_pair("briefing", subject, values)
+        return self._render_pair(self._templates("briefing"), subject, values)
 
     def render_report(self, r: WeeklyReport) -> RenderedEmail:
         """Render the weekly report: the week as bars, then lapsed relationships to revisit."""
@@ -205,4 +214,4 @@ class EmailRenderer:
             "greeting": _greeting(r.recipient_name),
             **self._footer(r.reason, r.preferences_url, r.unsubscribe_url, 1),
         }
-        return self._render_pair("report", subject, values)
+        return self._render_pair(self._templates("report"), subject, values)

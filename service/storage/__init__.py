@@ -1,7 +1,9 @@
 """Storage: SQLAlchemy 2 models, Alembic migrations and tenant-scoped repositories.
 
 The same code runs on PostgreSQL (asyncpg) and SQLite (aiosqlite). Repositories never commit:
-the caller commits once at its boundary (a request, a job).
+the caller commits once at its boundary (a request, a job). They raise the business errors of
+`service.errors`: `NotFound` for an id outside the tenant (`NudgeNotFound` for a nudge), `Conflict`
+when the state forbids a change (`IllegalTransition`, `PolicyConflict`, a report not being sent).
 """
 
 from service.storage.database import Database, redacted_url

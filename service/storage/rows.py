@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from service.domain.vocabulary import NudgeKind, Role
+
 
 @dataclass(frozen=True, slots=True)
 class TenantRow:
@@ -117,8 +119,8 @@ class NudgeRow:
     id: int
     meeting_id: int
     person_id: int
-    kind: str
-    role: str
+    kind: NudgeKind
+    role: Role
     state: str
     due_at: datetime
     revision: int

@@ -15,6 +15,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 
+from service.errors import Conflict, NotFound
+
 
 class NudgeState(enum.StrEnum):
     """Where a nudge is in its life."""
@@ -35,7 +37,7 @@ ALLOWED: Mapping[NudgeState, frozenset[NudgeState]] = {
 }
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(Conflict):
     """A nudge was asked to move between two states the machine does not connect."""
 
     def __init__(self, nudge_id: int | None, current: str, target: str) -> None:
@@ -46,7 +48,7 @@ class IllegalTransition(Exception):
         self.target = target
 
 
-class NudgeNotFound(LookupError):
+class NudgeNotFound(NotFound):
     """No nudge with that id in this tenant."""
 
     def __init__(self, nudge_id: int) -> None:

@@ -39,7 +39,8 @@ from service.domain.nudges.types import (
     ScheduledMeeting,
     Suppressed,
 )
-from service.domain.policy import NudgeKind, Policy
+from service.domain.policy import Policy
+from service.domain.vocabulary import NudgeKind
 from service.domain.zones import known_zone
 
 PRIORITY: Mapping[NudgeKind, int] = {

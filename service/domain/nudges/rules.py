@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from service.domain.model import AttendeeKind, EventStatus, Modality, Response, email_key
-from service.domain.nudges.types import Participant, PersonPrefs, Role, ScheduledMeeting
-from service.domain.policy import NudgeKind, Policy
+from service.domain.nudges.types import Participant, PersonPrefs, ScheduledMeeting
+from service.domain.policy import Policy
+from service.domain.vocabulary import NudgeKind, Role
 
 _NOT_HUMAN = (AttendeeKind.ROOM, AttendeeKind.RESOURCE)
 
@@ -103,7 +104,7 @@ def _camera_on(meeting: ScheduledMeeting, email: str, person: Participant) -> Ca
     cls = meeting.classification
     if cls.modality is not Modality.VIDEO or cls.one_on_one is True:
         return None
-    role: Role = "organizer" if person.organizer else "attendee"
+    role = Role.of(person.organizer)
     reason = (
         "it's a video meeting you organise"
         if person.organizer
@@ -115,7 +116,7 @@ def _camera_on(meeting: ScheduledMeeting, email: str, person: Participant) -> Ca
 def _switch(meeting: ScheduledMeeting, email: str, person: Participant) -> Candidate | None:
     if meeting.classification.modality is not Modality.AUDIO:
         return None
-    role: Role = "organizer" if person.organizer else "attendee"
+    role = Role.of(person.organizer)
     reason = (
         "it's an audio-only call you organise"
         if person.organizer
@@ -139,7 +140,7 @@ def _social(
         return None
     reason = f"it's a recurring meeting of {size} people you organise"
     held = _response_hold(person)
-    return Candidate(meeting, email, NudgeKind.SOCIAL_MINUTE, "organizer", reason, held)
+    return Candidate(meeting, email, NudgeKind.SOCIAL_MINUTE, Role.ORGANIZER, reason, held)
 
 
 def _one_on_one(
@@ -150,7 +151,7 @@ def _one_on_one(
     others = [p for p in humans(meeting) if email_key(p.email) != email]
     other = others[0] if others else None
     name = (other.name or other.email) if other is not None else "your colleague"
-    role: Role = "organizer" if person.organizer else "attendee"
+    role = Role.of(person.organizer)
     held = _response_hold(person)
     muted = {email_key(address) for address in prefs.muted_contacts}
     if held is None and other is not None and email_key(other.email) in muted:

@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
 
 from service.domain.model import AttendeeKind, Classification, EventStatus, Response
-from service.domain.policy import NudgeKind
-
-Role = Literal["organizer", "attendee"]
+from service.domain.vocabulary import NudgeKind, Role
 
 
 def _require_aware(name: str, value: datetime) -> None:

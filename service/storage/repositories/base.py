@@ -12,6 +12,7 @@ from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from service.errors import NotFound
 from service.storage.models import Base, Person
 
 T = TypeVar("T")
@@ -113,10 +114,10 @@ class Scoped:
         return upsert(self.session, model)
 
     async def _require_person(self, person_id: int) -> None:
-        """Raise LookupError unless `person_id` is a person of this tenant."""
+        """Raise `NotFound` unless `person_id` is a person of this tenant."""
         statement = self._select_columns(Person, Person.id).where(Person.id == person_id)
         if await self.session.scalar(statement) is None:
-            raise LookupError(f"person {person_id} not found in this tenant")
+            raise NotFound(f"person {person_id} not found in this tenant")
 
     def _owned(self, values: dict[str, Any]) -> dict[str, Any]:
         """`values` stamped with this repository's tenant (every inserted row goes through here)."""

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import or_
 
+from service.errors import Conflict, NotFound
 from service.storage.models import CONNECTION_STATUSES, PROVIDERS, CalendarConnection
 from service.storage.repositories.base import Scoped, rowcount
 from service.storage.rows import CalendarRow
@@ -53,7 +54,7 @@ class CalendarRepository(Scoped):
             )
         )
         if found is None:
-            raise LookupError(f"calendar of person {person_id} could not be stored")
+            raise Conflict(f"calendar of person {person_id} could not be stored")
         return int(found)
 
     async def get(self, connection_id: int) -> CalendarRow | None:
@@ -102,4 +103,4 @@ class CalendarRepository(Scoped):
         )
         result = await self.session.execute(statement)
         if not rowcount(result):
-            raise LookupError(f"calendar connection {connection_id} not found in this tenant")
+            raise NotFound(f"calendar connection {connection_id} not found in this tenant")

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
 
+from service.domain.model import normalise_email
 from service.storage.models import MeetingRecord, Participation
 from service.storage.repositories.base import Scoped
 
@@ -27,14 +28,17 @@ class InsightRepository(Scoped):
 
     async def last_met(self, person: str, contact: str, before: datetime) -> datetime | None:
         """The start of the last meeting before `before` that both addresses attended."""
+        person_email, contact_email = normalise_email(person), normalise_email(contact)
+        if person_email is None or contact_email is None:
+            return None
         other = aliased(Participation)
         statement = (
             self._select_columns(MeetingRecord, func.max(MeetingRecord.start))
             .join(Participation, Participation.meeting_id == MeetingRecord.id)
             .join(other, other.meeting_id == MeetingRecord.id)
             .where(
-                Participation.email == person.lower(),
-                other.email == contact.lower(),
+                Participation.email == person_email,
+                other.email == contact_email,
                 Participation.response != "declined",
                 other.response != "declined",
                 MeetingRecord.start < before,

@@ -11,7 +11,8 @@ import structlog
 from sqlalchemy import and_, case, exists, func, or_
 
 from service.domain.classify.people import read_people
-from service.domain.model import Classification, Meeting
+from service.domain.model import Classification, Meeting, normalise_email
+from service.errors import NotFound
 from service.storage.models import MeetingRecord, Participation, Person
 from service.storage.repositories.base import (
     CHUNK,
@@ -24,7 +25,7 @@ from service.storage.repositories.base import (
     utcnow,
 )
 from service.storage.repositories.meeting_reads import CANCELLED, MeetingReads
-from service.storage.repositories.participants import Party, normalise_email, parties
+from service.storage.repositories.participants import Party, parties
 from service.storage.rows import PruneResult
 
 log = structlog.get_logger(__name__)
@@ -136,7 +137,7 @@ class MeetingRepository(MeetingReads):
             statement = self._select_columns(Person, Person.id).where(Person.id.in_(part))
             own.update((await self.session.scalars(statement)).all())
         if seen_by_person_id is not None and seen_by_person_id not in own:
-            raise LookupError(f"person {seen_by_person_id} not found in this tenant")
+            raise NotFound(f"person {seen_by_person_id} not found in this tenant")
         stray = len(set(used.values()) - own)
         if stray:
             log.warning("storage.meetings.foreign_people", tenant_id=self.tenant_id, ids=stray)

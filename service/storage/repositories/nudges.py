@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, null, or_
 
 from service.domain.model import normalise_email
 from service.domain.nudges.types import NudgePlan
+from service.domain.vocabulary import NudgeKind, Role
 from service.domain.zones import known_zone
 from service.storage.models import MeetingRecord, Nudge
 from service.storage.repositories.base import (
@@ -46,7 +47,8 @@ NudgeKey = tuple[int, int, str]
 
 
 def _row(values: Mapping[Any, Any]) -> NudgeRow:
-    return NudgeRow(**{c.name: values[c.name] for c in COLUMNS})
+    fields = {c.name: values[c.name] for c in COLUMNS}
+    return NudgeRow(**{**fields, "kind": NudgeKind(fields["kind"]), "role": Role(fields["role"])})
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -85,7 +87,7 @@ class NudgeRepository(Scoped):
                     "meeting_id": plan.meeting_key,
                     "person_id": person_id,
                     "kind": plan.kind.value,
-                    "role": plan.role,
+                    "role": plan.role.value,
                     "state": PLANNED,
                     "due_at": plan.due_at,
                     "revision": 1,

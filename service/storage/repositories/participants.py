@@ -6,21 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from service.domain.classify.people import looks_personal
-from service.domain.model import Attendee, AttendeeKind, Meeting, Response
-from service.domain.model import normalise_email as _normalise
-from service.storage.repositories.base import clean_text
-
-# The column size; RFC 5321 allows 254 characters in a path, so longer is not an address.
-MAX_EMAIL = 320
-
-
-def normalise_email(address: str | None) -> str | None:
-    """The domain's normalised address, cleaned for storage; None when unusable."""
-    email = _normalise(address)
-    if email is None:
-        return None
-    email = clean_text(email)
-    return email if 0 < len(email) <= MAX_EMAIL else None
+from service.domain.model import Attendee, AttendeeKind, Meeting, Response, normalise_email
 
 
 @dataclass(frozen=True, slots=True)

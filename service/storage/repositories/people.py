@@ -9,6 +9,7 @@ from datetime import datetime
 import structlog
 from sqlalchemy import or_
 
+from service.domain.model import normalise_email
 from service.domain.zones import known_zone
 from service.storage.models import Participation, Person
 from service.storage.repositories.base import (
@@ -20,7 +21,6 @@ from service.storage.repositories.base import (
     table,
     utcnow,
 )
-from service.storage.repositories.participants import normalise_email
 from service.storage.rows import PersonIn, PersonRow
 
 log = structlog.get_logger(__name__)

@@ -8,12 +8,13 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from service.errors import Conflict
 from service.storage.models import AuditEntry, PolicyVersion
 from service.storage.repositories.base import Scoped, utcnow
 from service.storage.rows import AuditRow, PolicyRow
 
 
-class PolicyConflict(Exception):
+class PolicyConflict(Conflict):
     """Another save of the same policy won the race for this version."""
 
     def __init__(self, group_key: str | None, version: int) -> None:

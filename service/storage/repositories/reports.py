@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from service.errors import Conflict
 from service.storage.models import WeeklyReport
 from service.storage.repositories.base import Scoped, rowcount, utcnow
 from service.storage.rows import ReportRow
@@ -58,7 +59,7 @@ class ReportRepository(Scoped):
         )
         result = await self.session.execute(statement)
         if rowcount(result) != 1:
-            raise LookupError(
+            raise Conflict(
                 f"no report being sent for person {person_id}, week of {week_start.isoformat()}"
             )
 

@@ -1,0 +1,32 @@
+"""Plain words: one safe line of any text, cadences and ages that read naturally."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from service.email.words import ago_words, cadence_words, one_line
+from tests.fixtures.email_builders import TRICKY
+
+
+@given(text=TRICKY, limit=st.integers(1, 200))
+def test_clean_one_line_has_no_controls_and_respects_limit(text: str, limit: int) -> None:
+    line = one_line(text, limit)
+    assert len(line) <= limit
+    assert not any(ch in line for ch in "\r\n\x00\x0b\x1b\u2028\u2029\u202e\u200b")
+    assert line == line.strip()
+
+
+@given(days=st.floats(0, 3650, allow_nan=False))
+def test_describe_cadence_always_reads_as_about_every(days: float) -> None:
+    words = cadence_words(days)
+    assert words.startswith(("about every", "every few days"))
+    assert "0" not in words.split()
+
+
+@given(days=st.integers(-5, 5000))
+def test_describe_ago_reads_naturally(days: int) -> None:
+    words = ago_words(days)
+    assert words in ("today", "yesterday") or words.endswith("ago")
+    assert "about 1 weeks" not in words
+    assert "about 0" not in words
