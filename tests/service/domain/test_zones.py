@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from integrations.google import normalise_event as google_event
-from integrations.ics._props import zone as ics_zone
+from integrations.ics.props import zone as ics_zone
 from integrations.microsoft import normalise_event as graph_event
 from service.config import Settings
 from service.domain.model import Meeting
