@@ -14,11 +14,11 @@ from typing import ClassVar
 
 import structlog
 
-from integrations.ics._props import zone
 from integrations.ics.expand import iter_feed
 from integrations.ics.fetch import FetchPolicy, fetch_feed
 from integrations.ics.isolate import expand_in_child
 from integrations.ics.normalise import InvalidFeed
+from integrations.ics.props import zone
 from service.domain.model import Meeting
 from service.domain.port import (
     CalendarRef,

@@ -14,7 +14,7 @@ from datetime import date, timedelta, tzinfo
 import icalendar
 import recurring_ical_events
 
-from integrations.ics import _props
+from integrations.ics import props
 from integrations.ics.normalise import (
     EVENT_ERRORS,
     SERIES_PROPERTIES,
@@ -99,10 +99,10 @@ def iter_feed(
             if isinstance(checked, SkippedEvent):
                 yield checked
                 continue
-            if _props.text(event, "UID") is None:
+            if props.text(event, "UID") is None:
                 event["UID"] = icalendar.vText(checked.uid)
             groups.setdefault(checked.uid, []).append((event, checked))
-        calscale = _props.text(calendar, "CALSCALE")
+        calscale = props.text(calendar, "CALSCALE")
         for uid, members in groups.items():
             series = _Series(uid, members, owner, tz)
             yield from series.expand(calscale, window, max_per_series)
@@ -116,7 +116,7 @@ def _keep_first_values(event: icalendar.Component) -> None:
 
 
 def _value(component: icalendar.Component, name: str) -> object:
-    return getattr(_props.first(component, name), "dt", None)
+    return getattr(props.first(component, name), "dt", None)
 
 
 def _occurrences(
@@ -139,7 +139,7 @@ def _occurrences(
 
 
 def _has_range(event: icalendar.Component) -> bool:
-    params = getattr(_props.first(event, "RECURRENCE-ID"), "params", None)
+    params = getattr(props.first(event, "RECURRENCE-ID"), "params", None)
     return bool(params is not None and params.get("RANGE"))
 
 
@@ -249,7 +249,7 @@ class _Series:
         if not (isinstance(start, date) and isinstance(end, date) and isinstance(rid, date)):
             return None
         series_id = self.uid if self.recurring else None
-        original = _props.to_utc(rid, self.tz)
+        original = props.to_utc(rid, self.tz)
         override = self.overrides.get(original)
         if override is not None:
             return replace(override, series_id=series_id)
@@ -257,8 +257,8 @@ class _Series:
             return None
         return replace(
             self.core,
-            start=_props.to_utc(start, self.tz),
-            end=_props.to_utc(end, self.tz),
+            start=props.to_utc(start, self.tz),
+            end=props.to_utc(end, self.tz),
             original_start=original,
             series_id=series_id,
         )

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 import x_wr_timezone
 from icalendar.prop.broken import vBroken
+from icalendar.timezone import tzp
 
-from integrations.ics import _props
+from integrations.ics import props
 from service.domain.model import EventStatus, EventType, Meeting, normalise_email
 from service.domain.port import SkippedEvent
 
@@ -34,7 +35,7 @@ class InvalidFeed(ValueError):
 
 def default_zone(default_tz: str) -> ZoneInfo:
     """The ZoneInfo for `default_tz`; a clear ValueError when it is not an IANA zone name."""
-    tz = _props.zone(default_tz)
+    tz = props.zone(default_tz)
     if tz is None:
         raise ValueError(f"default_tz {default_tz!r} is not an IANA time zone name")
     return tz
@@ -54,6 +55,9 @@ def parse_calendars(data: bytes) -> list[icalendar.Calendar]:
         # icalendar 7 reads a str without line breaks as a *file path*: only ever pass bytes.
         raise TypeError("iCalendar data must be bytes")
     data = data.removeprefix(b"\xef\xbb\xbf")
+    # icalendar caches each custom VTIMEZONE process-wide by its TZID, first one wins: start
+    # every feed with an empty cache so no feed decides what another feed's times mean.
+    tzp.use_zoneinfo()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -68,7 +72,7 @@ def parse_calendars(data: bytes) -> list[icalendar.Calendar]:
 
 def _repair(calendar: icalendar.Calendar) -> icalendar.Calendar:
     """Apply X-WR-TIMEZONE (Google's calendar-wide zone) the RFC 5545 way, if it is valid."""
-    if _props.zone(_props.text(calendar, "X-WR-TIMEZONE")) is None:
+    if props.zone(props.text(calendar, "X-WR-TIMEZONE")) is None:
         return calendar
     try:
         with warnings.catch_warnings():
@@ -81,7 +85,7 @@ def _repair(calendar: icalendar.Calendar) -> icalendar.Calendar:
 
 def calendar_zone(calendar: icalendar.Calendar, default: ZoneInfo) -> ZoneInfo:
     """The zone for all-day and floating times: X-WR-TIMEZONE when valid, else the default."""
-    return _props.zone(_props.text(calendar, "X-WR-TIMEZONE")) or default
+    return props.zone(props.text(calendar, "X-WR-TIMEZONE")) or default
 
 
 def read_events(
@@ -104,9 +108,9 @@ def normalise_vevent(event: icalendar.Event, owner: str, default_tz: str) -> Mee
 
 def derived_uid(event: icalendar.Component) -> str:
     """A stable UID for a VEVENT without one: a hash of its DTSTART and SUMMARY."""
-    start = _props.first(event, "DTSTART")
+    start = props.first(event, "DTSTART")
     raw = start.to_ical() if hasattr(start, "to_ical") else b""
-    summary = (_props.text(event, "SUMMARY") or "").encode()
+    summary = (props.text(event, "SUMMARY") or "").encode()
     digest = hashlib.sha256(raw + b"\x00" + summary).hexdigest()[:32]
     return f"rapport-derived-{digest}"
 
@@ -118,19 +122,19 @@ def normalise_in_zone(
 
     `owner` must already be normalised by `check_owner` (the entry points do it once per feed).
     """
-    uid = _props.text(event, "UID")
+    uid = props.text(event, "UID")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return _build(event, uid, owner, tz, series)
-    except _Skip as skip:
+    except SkipEvent as skip:
         return SkippedEvent(source_id=uid, reason=str(skip))
     except EVENT_ERRORS as exc:
         return SkippedEvent(source_id=uid, reason=f"unreadable event: {type(exc).__name__}: {exc}")
 
 
-class _Skip(Exception):
-    """A readable reason to skip one event."""
+class SkipEvent(Exception):
+    """Raised while reading one VEVENT; becomes a SkippedEvent with this message as reason."""
 
 
 def broken_times(event: icalendar.Component) -> str | None:
@@ -144,12 +148,12 @@ def broken_times(event: icalendar.Component) -> str | None:
 
 
 def _moment(event: icalendar.Component, name: str) -> date | datetime | None:
-    value = _props.first(event, name)
+    value = props.first(event, name)
     if value is None:
         return None
     moment = getattr(value, "dt", None)
     if not isinstance(moment, date):
-        raise _Skip(f"{name} is not a date or date-time")
+        raise SkipEvent(f"{name} is not a date or date-time")
     return moment
 
 
@@ -158,31 +162,31 @@ def _times(
 ) -> tuple[datetime, datetime, bool, date | datetime]:
     broken = broken_times(event)
     if broken:
-        raise _Skip(broken)
+        raise SkipEvent(broken)
     raw_start = _moment(event, "DTSTART")
     if raw_start is None:
-        raise _Skip("no DTSTART")
+        raise SkipEvent("no DTSTART")
     all_day = not isinstance(raw_start, datetime)
-    start = _props.to_utc(raw_start, tz)
+    start = props.to_utc(raw_start, tz)
     raw_end = _moment(event, "DTEND")
     if raw_end is not None:
-        end = _props.to_utc(raw_end, tz)
-    elif (duration := _props.first(event, "DURATION")) is not None:
+        end = props.to_utc(raw_end, tz)
+    elif (duration := props.first(event, "DURATION")) is not None:
         delta = getattr(duration, "dt", None)
         if not isinstance(delta, timedelta):
-            raise _Skip("DURATION is not a duration")
+            raise SkipEvent("DURATION is not a duration")
         end = start + delta
     else:
         # RFC 5545 3.6.1: an all-day event without an end lasts the day; a timed one, no time.
         end = start + timedelta(days=1) if all_day else start
     if end < start:
-        raise _Skip(f"ends before it starts ({end.isoformat()} < {start.isoformat()})")
+        raise SkipEvent(f"ends before it starts ({end.isoformat()} < {start.isoformat()})")
     return start, end, all_day, raw_start
 
 
 def _event_type(event: icalendar.Component) -> tuple[EventType, bool]:
-    busy = (_props.text(event, "X-MICROSOFT-CDO-BUSYSTATUS") or "").upper()
-    intended = (_props.text(event, "X-MICROSOFT-CDO-INTENDEDSTATUS") or "").upper()
+    busy = (props.text(event, "X-MICROSOFT-CDO-BUSYSTATUS") or "").upper()
+    intended = (props.text(event, "X-MICROSOFT-CDO-INTENDEDSTATUS") or "").upper()
     if "OOF" in (busy, intended):
         return EventType.OUT_OF_OFFICE, False
     # The owner's own busy status wins over what the organizer intended.
@@ -197,33 +201,33 @@ def _build(
     if uid is None:
         uid = derived_uid(event)
     raw_recurrence = _moment(event, "RECURRENCE-ID")
-    original_start = _props.to_utc(raw_recurrence, tz) if raw_recurrence is not None else None
+    original_start = props.to_utc(raw_recurrence, tz) if raw_recurrence is not None else None
     if series is None:
         series = any(event.get(name) is not None for name in SERIES_PROPERTIES)
-    attendees, organizer = _props.attendees(event, owner)
-    links, conference, hint = _props.links_and_conference(event)
+    attendees, organizer = props.attendees(event, owner)
+    links, conference, hint = props.links_and_conference(event)
     event_type, free = _event_type(event)
-    transp = (_props.text(event, "TRANSP") or "").upper()
-    start_param = getattr(_props.first(event, "DTSTART"), "params", None)
+    transp = (props.text(event, "TRANSP") or "").upper()
+    start_param = getattr(props.first(event, "DTSTART"), "params", None)
     return Meeting(
         uid=uid,
         start=start,
         end=end,
         owner=owner,
-        title=_props.text(event, "SUMMARY") or "",
+        title=props.text(event, "SUMMARY") or "",
         original_start=original_start,
         source_id=uid,
         organizer=organizer,
         attendees=attendees,
-        location=_props.text(event, "LOCATION"),
-        description=_props.text(event, "DESCRIPTION"),
+        location=props.text(event, "LOCATION"),
+        description=props.text(event, "DESCRIPTION"),
         conference=conference,
         links=links,
-        status=_STATUSES.get((_props.text(event, "STATUS") or "").upper(), EventStatus.CONFIRMED),
+        status=_STATUSES.get((props.text(event, "STATUS") or "").upper(), EventStatus.CONFIRMED),
         event_type=event_type,
         transparent=transp == "TRANSPARENT" or free,
         all_day=all_day,
         series_id=uid if series else None,
-        timezone=_props.zone_name(raw_start, start_param, str(tz)),
+        timezone=props.zone_name(raw_start, start_param, str(tz)),
         online_provider_hint=hint,
     )

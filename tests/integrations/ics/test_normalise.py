@@ -93,6 +93,31 @@ def test_read_events_custom_vtimezone_tzid_used() -> None:
     assert meeting.start == datetime(2024, 1, 15, 13, tzinfo=UTC)
 
 
+def fixed_zone(tzid: str, offset: str) -> str:
+    return "\r\n".join(
+        [
+            "BEGIN:VTIMEZONE",
+            f"TZID:{tzid}",
+            "BEGIN:STANDARD",
+            "DTSTART:16010101T000000",
+            f"TZOFFSETFROM:{offset}",
+            f"TZOFFSETTO:{offset}",
+            "END:STANDARD",
+            "END:VTIMEZONE",
+        ]
+    )
+
+
+def test_read_events_same_custom_tzid_in_two_feeds_each_uses_its_own() -> None:
+    # icalendar caches custom VTIMEZONEs process-wide by TZID: one feed must never decide
+    # what another feed's times mean.
+    event = vevent("DTSTART;TZID=Custom Zone:20240115T100000")
+    first = one(calendar(fixed_zone("Custom Zone", "+0500"), event))
+    second = one(calendar(fixed_zone("Custom Zone", "-0300"), event))
+    assert first.start == datetime(2024, 1, 15, 5, tzinfo=UTC)
+    assert second.start == datetime(2024, 1, 15, 13, tzinfo=UTC)
+
+
 def test_read_events_floating_time_uses_default_tz() -> None:
     meeting = one(
         calendar(vevent("DTSTART:20240115T100000", "DTEND:20240115T110000")),
