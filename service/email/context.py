@@ -16,11 +16,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from service.domain.model import email_key
-
-# The `as` form re-exports both names: a stopgap for `service/pipeline/delivery.py`, which still
-# imports them from here; remove it once that module imports `service.domain.vocabulary`.
-from service.domain.vocabulary import NudgeKind as NudgeKind
-from service.domain.vocabulary import Role as Role
+from service.domain.vocabulary import NudgeKind, Role
 from service.domain.zones import known_zone
 
 DEFAULT_DAILY_CAP = 3

@@ -12,12 +12,12 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import cast
 from zoneinfo import ZoneInfo
 
 import structlog
 
 from service.domain.model import Response
+from service.domain.vocabulary import NudgeKind
 from service.email import (
     DailyBriefing,
     DeliveryConfigError,
@@ -29,8 +29,6 @@ from service.email import (
     message_id_for,
 )
 from service.email.addressing import person_links
-from service.email.context import NudgeKind as EmailKind
-from service.email.context import Role as EmailRole
 from service.pipeline.policies import tenant_policy
 from service.runtime import Runtime
 from service.storage import (
@@ -95,7 +93,10 @@ class _Sender:
         links = person_links(self.mail.base_url, person.unsubscribe_token)
         contact_name: str | None = None
         last_met: datetime | None = None
-        if nudge.kind == "one_on_one" and (contact := _contact(meeting, person)) is not None:
+        if (
+            nudge.kind == NudgeKind.ONE_ON_ONE
+            and (contact := _contact(meeting, person)) is not None
+        ):
             known = self.by_email.get(contact)
             contact_name = (known.name if known else None) or contact
             async with self.db.session() as session:
@@ -105,9 +106,9 @@ class _Sender:
         return NudgeEmail(
             nudge_id=nudge.id,
             revision=nudge.revision,
-            kind=cast("EmailKind", nudge.kind),  # checked by NudgeEmail itself
+            kind=nudge.kind,
             variant=nudge.variant,
-            role=cast("EmailRole", nudge.role),
+            role=nudge.role,
             recipient_email=person.email,
             recipient_name=person.name,
             meeting_title=meeting.title,

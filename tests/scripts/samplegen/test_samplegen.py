@@ -14,7 +14,7 @@ from scripts.samplegen.catalog import catalog
 from scripts.samplegen.ical import members, uid
 from scripts.samplegen.people import BY_KEY, PEOPLE
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DATA = resources.files("service.sample").joinpath("data")
 
 

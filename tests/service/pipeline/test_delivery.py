@@ -5,19 +5,16 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from service.email import SmtpConfig, SmtpMailer
 from service.pipeline.delivery import deliver_due
 from service.pipeline.planning import plan_upcoming
 from service.runtime import Runtime
 from service.storage import Database, NudgeRepository
-from tests.email.test_email_smtp import Handler, free_port
 from tests.fixtures.pipeline import (
     AUDIO,
     NOW,
@@ -27,18 +24,7 @@ from tests.fixtures.pipeline import (
     sync_ana,
     three_people,
 )
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Handler, int]]:
-    handler = Handler()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
+from tests.fixtures.smtp import Handler
 
 
 def smtp_runtime(database: Database, tmp_path: Path, port: int) -> Runtime:

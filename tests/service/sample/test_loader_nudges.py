@@ -9,7 +9,8 @@ import pytest
 
 from service.domain.nudges.planner import plan_nudges
 from service.domain.nudges.types import NudgeHistory, PersonPrefs
-from service.domain.policy import NudgeKind, Policy
+from service.domain.policy import Policy
+from service.domain.vocabulary import NudgeKind
 from service.sample import load_sample
 from tests.service.sample.sample_meetings import meetings, scheduled
 

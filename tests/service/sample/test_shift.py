@@ -101,7 +101,7 @@ def test_compute_week_shift_naive_now_refused() -> None:
 def test_load_sample_anchor_week_feeds_unchanged() -> None:
     sample = load_sample(ANCHOR_NOW + timedelta(days=2))
     person = sample.people[0]
-    raw = Path(__file__).resolve().parents[2] / "service/sample/data/feeds" / person.feed_name
+    raw = Path(__file__).resolve().parents[3] / "service/sample/data/feeds" / person.feed_name
     assert sample.feed(person.email) == raw.read_bytes()
     assert sample.now == ANCHOR_NOW
 
