@@ -32,7 +32,8 @@ NAMING_CONVENTION = {
 }
 
 NUDGE_STATES = ("planned", "sending", "sent", "cancelled", "failed")
-CONNECTION_STATUSES = ("ok", "error", "auth_revoked")
+CONNECTION_STATUSES = ("pending", "ok", "error", "auth_revoked", "needs_attention")
+FEEDBACK_VERDICTS = ("helpful", "not_for_me", "not_for_this_meeting")
 PROVIDERS = ("ics", "google", "microsoft")
 
 
@@ -85,6 +86,19 @@ class Person(Base):
     muted_contacts: Mapped[list[str]] = mapped_column(JsonValue, nullable=False)
     unsubscribe_token: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     created_at: Mapped[datetime] = _created()
+    # Directory facts (a people import or a provider's directory).
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    aliases: Mapped[list[str]] = mapped_column(JsonValue, nullable=False, server_default="[]")
+    manager_email: Mapped[str | None] = mapped_column(String(320))
+    groups: Mapped[list[str]] = mapped_column(JsonValue, nullable=False, server_default="[]")
+    # The person's own choices; None means "as the policy says".
+    working_hours: Mapped[dict[str, Any] | None] = mapped_column(JsonValue)
+    delivery_mode: Mapped[str | None] = mapped_column(String(16))
+    # kind -> ISO 8601 UTC time until which "not for me" feedback pauses that kind.
+    paused_kinds: Mapped[dict[str, str]] = mapped_column(
+        JsonValue, nullable=False, server_default="{}"
+    )
+    muted_series: Mapped[list[str]] = mapped_column(JsonValue, nullable=False, server_default="[]")
 
 
 class CalendarConnection(Base):
@@ -109,6 +123,29 @@ class CalendarConnection(Base):
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     credentials_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class Feedback(Base):
+    """What a person said about one nudge: helpful, not for me, not for this meeting."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint(_one_of("verdict", FEEDBACK_VERDICTS), name="verdict"),
+        Index(None, "tenant_id", "person_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
+    )
+    nudge_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("nudges.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    verdict: Mapped[str] = mapped_column(String(24), nullable=False)
+    series_id: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 class MeetingRecord(Base):

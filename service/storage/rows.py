@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -30,6 +31,10 @@ class PersonIn:
     team: str | None = None
     opted_out: bool = False
     opted_out_kinds: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    manager_email: str | None = None
+    groups: tuple[str, ...] = ()
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,14 @@ class PersonRow:
     muted_contacts: tuple[str, ...]
     unsubscribe_token: str
     created_at: datetime
+    active: bool = True
+    aliases: tuple[str, ...] = ()
+    manager_email: str | None = None
+    groups: tuple[str, ...] = ()
+    working_hours: Mapping[str, Any] | None = None
+    delivery_mode: str | None = None
+    paused_kinds: Mapping[str, str] = field(default_factory=dict)
+    muted_series: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,14 @@ def person_row(person: Person) -> PersonRow:
         muted_contacts=tuple(person.muted_contacts),
         unsubscribe_token=person.unsubscribe_token,
         created_at=person.created_at,
+        active=person.active,
+        aliases=tuple(person.aliases),
+        manager_email=person.manager_email,
+        groups=tuple(person.groups),
+        working_hours=person.working_hours,
+        delivery_mode=person.delivery_mode,
+        paused_kinds=dict(person.paused_kinds),
+        muted_series=tuple(person.muted_series),
     )
 
 
@@ -92,6 +100,12 @@ class PeopleRepository(Scoped):
                         "muted_contacts": [],
                         "unsubscribe_token": secrets.token_urlsafe(24),
                         "created_at": now,
+                        "active": person.active,
+                        "aliases": sorted(
+                            {a for a in map(normalise_email, person.aliases) if a and a != email}
+                        ),
+                        "manager_email": normalise_email(person.manager_email),
+                        "groups": list(dict.fromkeys(g for g in person.groups if g)),
                     }
                 )
                 for email, person in part
@@ -104,6 +118,10 @@ class PeopleRepository(Scoped):
                     "timezone": insert.excluded.timezone,
                     "team": insert.excluded.team,
                     "opted_out": or_(PEOPLE.c.opted_out, insert.excluded.opted_out),
+                    "active": insert.excluded.active,
+                    "aliases": insert.excluded.aliases,
+                    "manager_email": insert.excluded.manager_email,
+                    "groups": insert.excluded.groups,
                 },
             ).returning(PEOPLE.c.email, PEOPLE.c.id)
             for email, person_id in await self.session.execute(statement, values):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from service.storage import Database, migrate, migrate_sync
+from service.storage import Database, PeopleRepository, TenantRepository, migrate, migrate_sync
 from service.storage.migrate import alembic_config, check, downgrade
 from service.storage.models import Base
 from tests.fixtures.db import create_database, drop_database
@@ -26,6 +26,7 @@ TABLES = {
     "policies",
     "audit_log",
     "reports",
+    "feedback",
 }
 
 
@@ -99,3 +100,44 @@ def test_models_match_migration_tables() -> None:
     assert script is not None
     assert (Path(script) / "env.py").is_file()
     assert command is not None
+
+
+async def test_migrate_down_to_0001_and_up_keeps_people(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'steps.db'}"
+    await migrate(url, "0001")
+    database = Database.connect(url)
+    try:
+        async with database.session() as session:
+            # The 0001 schema, written as it was then (today's models know newer columns).
+            await session.execute(
+                text(
+                    "INSERT INTO tenants (id, slug, name, internal_domains, created_at) "
+                    "VALUES (1, 'acme', 'Acme', '[\"acme.test\"]', '2026-11-01 00:00:00')"
+                )
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO people (tenant_id, email, timezone, opted_out, opted_out_kinds,"
+                    " muted_contacts, unsubscribe_token, created_at) VALUES (1, 'ana@acme.test',"
+                    " 'Europe/London', 0, '[]', '[]', 'tok', '2026-11-01 00:00:00')"
+                )
+            )
+            await session.commit()
+    finally:
+        await database.dispose()
+    await migrate(url, "head")
+    database = Database.connect(url)
+    try:
+        async with database.session() as session:
+            tenant_row = await TenantRepository(session).by_slug("acme")
+            assert tenant_row is not None
+            person = await PeopleRepository(session, tenant_row.id).by_email("ana@acme.test")
+    finally:
+        await database.dispose()
+    assert person is not None
+    assert (person.active, person.aliases, person.groups, person.paused_kinds) == (
+        True,
+        (),
+        (),
+        {},
+    )
