@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     base_url: str = "http://localhost:8000"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    secret_keys: SecretStr | None = None
     mail: MailSettings = MailSettings()
     smtp: SmtpSettings = SmtpSettings()
     fetch: FetchSettings = FetchSettings()

@@ -17,6 +17,7 @@ from typing import Protocol
 from service.domain.port import Connector
 from service.email import EmailRenderer, Mailer
 from service.email.addressing import MailConfig
+from service.secrets import SecretBox
 from service.storage import Database
 
 Clock = Callable[[], datetime]
@@ -58,10 +59,17 @@ class Runtime:
     clock: Clock = system_clock
     connectors: Mapping[str, Connector] = field(default_factory=dict)
     queue: JobQueue | None = None
+    secrets: SecretBox | None = None
 
     def now(self) -> datetime:
         """The current time by this runtime's clock (tz-aware UTC)."""
         return self.clock()
+
+    def secret_box(self) -> SecretBox:
+        """The secret store; an entry point that reads or writes secrets must have built one."""
+        if self.secrets is None:
+            raise RuntimeError("this runtime was built without a secret store")
+        return self.secrets
 
     def connector(self, provider: str) -> Connector:
         """The connector for a provider (`ics`, `google`, `microsoft`); KeyError names it."""

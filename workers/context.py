@@ -16,6 +16,7 @@ from service.domain.port import Connector
 from service.email import EmailRenderer, MaildirOutbox, Mailer, SmtpConfig, SmtpMailer
 from service.email.addressing import MailConfig
 from service.runtime import Clock, Runtime, system_clock
+from service.secrets import SecretBox, load_secret_box
 from service.storage import Database
 
 
@@ -55,6 +56,12 @@ def fetch_policy(fetch: FetchSettings, *, allow_files: bool = False) -> FetchPol
     )
 
 
+def secret_box(settings: Settings) -> SecretBox:
+    """The secret store: `RAPPORT_SECRET_KEYS`, or the data dir's key file (made on first use)."""
+    keys = None if settings.secret_keys is None else settings.secret_keys.get_secret_value()
+    return load_secret_box(keys, settings.data_dir)
+
+
 def mailer_for(settings: Settings) -> Mailer:
     """SMTP when a relay is configured, else the Maildir outbox in the data dir."""
     config = smtp_config(settings.smtp)
@@ -88,6 +95,7 @@ async def open_runtime(
             reports_dir=(reports_dir or settings.reports_dir).resolve(),
             clock=clock,
             connectors=dict(connectors) if connectors is not None else default_connectors(settings),
+            secrets=secret_box(settings),
         )
     finally:
         await db.dispose()
