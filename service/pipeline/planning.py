@@ -6,14 +6,12 @@ longer holds (a meeting moved, was cancelled, someone declined) are cancelled.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import TypeVar
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.domain.model import AttendeeKind, Classification, EventStatus, Modality, Response
 from service.domain.nudges import (
@@ -105,14 +103,13 @@ def person_prefs(person: PersonRow) -> PersonPrefs:
 
 
 async def _history(
-    session: AsyncSession,
-    tenant_id: int,
+    nudges: NudgeRepository,
     people: Mapping[int, PersonRow],
     meeting_ids: list[int],
     now: datetime,
     longest_series_cap: int,
 ) -> NudgeHistory:
-    nudges = NudgeRepository(session, tenant_id)
+    """What was sent lately: per person and local day, per series, and for these meetings."""
     zones = {pid: person.timezone for pid, person in people.items()}
     per_day = await nudges.sent_counts_by_person_day(now - 2 * DAY, zones)
     by_series = await nudges.last_sent_by_series(now - longest_series_cap * DAY)
@@ -144,12 +141,13 @@ async def plan_upcoming(rt: Runtime, tenant_id: int, until: datetime) -> Plannin
         rows = [r async for r in MeetingRepository(session, tenant_id).iter_upcoming(now, until)]
         meetings = [scheduled_meeting(row, tenant.internal_domains) for row in rows]
         outcome.meetings = len(meetings)
-        history = await _history(
-            session, tenant_id, people, [r.id for r in rows], now,
-            policies.longest_series_cap_days,
-        )  # fmt: skip
-        plans = _plan_by_group(meetings, people, policies, history, now, outcome)
         nudges = NudgeRepository(session, tenant_id)
+        history = await _history(
+            nudges, people, [r.id for r in rows], now, policies.longest_series_cap_days
+        )
+        plans, held_back = _plan_by_group(meetings, people, policies, history, now)
+        outcome.suppressed_reasons = dict(held_back)
+        outcome.suppressed = sum(held_back.values())
         outcome.changed = len(await nudges.plan_many(plans))
         outcome.planned = len(plans)
         ids = {person.email: pid for pid, person in people.items()}
@@ -165,20 +163,16 @@ def _plan_by_group(
     policies: TenantPolicies,
     history: NudgeHistory,
     now: datetime,
-    outcome: PlanningOutcome,
-) -> list[NudgePlan]:
+) -> tuple[list[NudgePlan], Counter[str]]:
     """Plan each group of people under its own policy; count what was held back and why."""
     by_group: defaultdict[str | None, dict[str, PersonPrefs]] = defaultdict(dict)
     for person in people.values():
         group = person.team if person.team in policies.groups else None
         by_group[group][person.email] = person_prefs(person)
     plans: list[NudgePlan] = []
+    held_back: Counter[str] = Counter()
     for group, prefs in by_group.items():
         result = plan_nudges(meetings, prefs, policies.for_group(group), history, now)
         plans.extend(result.plans)
-        for held in result.suppressed:
-            outcome.suppressed_reasons[held.reason] = (
-                outcome.suppressed_reasons.get(held.reason, 0) + 1
-            )
-        outcome.suppressed += len(result.suppressed)
-    return plans
+        held_back.update(held.reason for held in result.suppressed)
+    return plans, held_back

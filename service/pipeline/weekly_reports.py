@@ -33,6 +33,7 @@ from service.pipeline.relationships import (
 )
 from service.runtime import Runtime
 from service.storage import NudgeRepository, PeopleRepository, PersonRow, ReportRepository
+from service.storage.rows import ReportRow
 
 log = structlog.get_logger(__name__)
 
@@ -51,11 +52,11 @@ def _report(
     person: PersonRow,
     people: Mapping[str, PersonRow],
     findings: RelationshipFindings,
+    row: ReportRow,
     nudges_sent: int,
-    week_start: date,
-    report_id: int,
     mail: MailConfig,
 ) -> WeeklyReport:
+    """One person's weekly report: lapsed relationships they may see, and their week."""
     links = person_links(mail.base_url, person.unsubscribe_token)
     lapsed = tuple(
         lapsed_contact(
@@ -75,8 +76,8 @@ def _report(
         hours_in_meetings=round(counts.hours, 1) if counts else 0.0,
     )
     return WeeklyReport(
-        report_id=report_id, recipient_email=person.email, recipient_name=person.name,
-        timezone=person.timezone, week_start=week_start,
+        report_id=row.id, recipient_email=person.email, recipient_name=person.name,
+        timezone=person.timezone, week_start=row.week_start,
         lapsed=lapsed, week=week, preferences_url=links.preferences_url,
         unsubscribe_url=links.unsubscribe_url,
     )  # fmt: skip
@@ -116,9 +117,7 @@ async def send_weekly_reports(rt: Runtime, tenant_id: int, policy: Policy) -> Re
         outcome.files.append(path)
         if not claimed or row is None:
             continue
-        report = _report(
-            person, people, findings, sent_per_person[person.id], week_start, row.id, rt.mail
-        )
+        report = _report(person, people, findings, row, sent_per_person[person.id], rt.mail)
         if await _write_and_send(rt, tenant_id, person.id, report, path):
             outcome.sent += 1
     return outcome
