@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,10 +28,22 @@ class Feed:
 
 
 @dataclass
+class Raw:
+    """A reply sent verbatim at /raw/<name>: any status, header bytes (non-ASCII too) and a
+    body given whole or as pieces made on demand (a 4 GiB gzip stream is never held at once)."""
+
+    status: int = 200
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    body: bytes | Callable[[], Iterable[bytes]] = b""
+
+
+@dataclass
 class FeedApp:
-    """ASGI app: /feeds/<name> serve `feeds`; other paths misbehave in documented ways."""
+    """ASGI app: /feeds/<name> serve `feeds`, /raw/<name> serve `raw`; other paths misbehave
+    in documented ways."""
 
     feeds: dict[str, Feed] = field(default_factory=dict)
+    raw: dict[str, Raw] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -39,10 +51,12 @@ class FeedApp:
         if scope["type"] != "http":
             return
         path: str = scope["path"]
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
         self.requests.append((path, headers))
         if path.startswith("/feeds/"):
             await self._feed(path.removeprefix("/feeds/"), headers, send)
+        elif path.startswith("/raw/"):
+            await self._raw(path.removeprefix("/raw/"), receive, send)
         elif path.startswith("/redirect/"):
             hops = int(path.rsplit("/", 1)[1])
             target = "/feeds/plain" if hops == 0 else f"/redirect/{hops - 1}"
@@ -56,9 +70,9 @@ class FeedApp:
         elif path == "/big":
             await _reply(send, 200, b"x" * 2048, [])
         elif path == "/big-chunked":
-            await _stream(receive, send, [b"y" * 512] * 8, delay=0)
+            await _stream(receive, send, 200, [], [b"y" * 512] * 8, delay=0)
         elif path == "/trickle":
-            await _stream(receive, send, [b"BEGIN:VCALENDAR\r\n"] * 40, delay=0.1)
+            await _stream(receive, send, 200, [], [b"BEGIN:VCALENDAR\r\n"] * 40, delay=0.1)
         elif path == "/host":
             await _reply(send, 200, headers.get("host", "").encode(), [])
         else:
@@ -83,6 +97,17 @@ class FeedApp:
         else:
             await _reply(send, 200, feed.body, [("content-type", "text/calendar"), *extra])
 
+    async def _raw(self, name: str, receive: Receive, send: Send) -> None:
+        reply = self.raw.get(name)
+        if reply is None:
+            await _reply(send, 404, b"no such reply", [])
+        elif isinstance(reply.body, bytes):
+            headers = [*reply.headers, (b"content-length", str(len(reply.body)).encode())]
+            await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+            await send({"type": "http.response.body", "body": reply.body})
+        else:
+            await _stream(receive, send, reply.status, reply.headers, reply.body(), delay=0)
+
 
 async def _reply(send: Send, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
     raw = [(k.encode(), v.encode()) for k, v in headers]
@@ -92,7 +117,14 @@ async def _reply(send: Send, status: int, body: bytes, headers: list[tuple[str, 
     await send({"type": "http.response.body", "body": body})
 
 
-async def _stream(receive: Receive, send: Send, chunks: list[bytes], delay: float) -> None:
+async def _stream(
+    receive: Receive,
+    send: Send,
+    status: int,
+    headers: list[tuple[bytes, bytes]],
+    chunks: Iterable[bytes],
+    delay: float,
+) -> None:
     gone = asyncio.Event()
 
     async def watch() -> None:
@@ -102,13 +134,13 @@ async def _stream(receive: Receive, send: Send, chunks: list[bytes], delay: floa
 
     watcher = asyncio.create_task(watch())
     try:
-        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         for chunk in chunks:
             if gone.is_set():
                 return  # the client gave up: stop trickling so the server can shut down
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            if delay:
-                await asyncio.sleep(delay)
+            # Let the watcher see a disconnect even when the client reads as fast as we send.
+            await asyncio.sleep(delay)
         await send({"type": "http.response.body", "body": b""})
     finally:
         watcher.cancel()
