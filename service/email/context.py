@@ -79,6 +79,17 @@ def _require_delivery(
     require_http_url("unsubscribe_url", unsubscribe)
 
 
+def _require_optional_urls(**urls: str | None) -> None:
+    for name, value in urls.items():
+        if value is not None:
+            require_http_url(name, value)
+
+
+def _require_notice(value: str | None) -> None:
+    if value is not None and (not value.strip() or any(ord(ch) < 0x20 for ch in value)):
+        raise ValueError("pause_notice must be one non-empty line of text")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NudgeEmail:
     """One nudge for one person about one meeting (and why it was sent)."""
@@ -102,6 +113,13 @@ class NudgeEmail:
     preferences_url: str
     unsubscribe_url: str
     daily_cap: int = DEFAULT_DAILY_CAP
+    # "Was this useful?": signed per-nudge links; None leaves the line out.
+    helpful_url: str | None = None
+    not_for_me_url: str | None = None
+    not_for_this_meeting_url: str | None = None
+    snooze_url: str | None = None
+    # The footer line saying which kinds "not for me" answers paused, while they are paused.
+    pause_notice: str | None = None
 
     def __post_init__(self) -> None:
         # A stored row's strings become members here, so templates and callers see one type.
@@ -117,6 +135,13 @@ class NudgeEmail:
         )
         if self.daily_cap < 1:
             raise ValueError(f"daily_cap must be at least 1, got {self.daily_cap}")
+        _require_optional_urls(
+            helpful_url=self.helpful_url,
+            not_for_me_url=self.not_for_me_url,
+            not_for_this_meeting_url=self.not_for_this_meeting_url,
+            snooze_url=self.snooze_url,
+        )
+        _require_notice(self.pause_notice)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,8 +159,12 @@ class DailyBriefing:
     preferences_url: str
     unsubscribe_url: str
     daily_cap: int = DEFAULT_DAILY_CAP
+    snooze_url: str | None = None
+    pause_notice: str | None = None
 
     def __post_init__(self) -> None:
+        _require_optional_urls(snooze_url=self.snooze_url)
+        _require_notice(self.pause_notice)
         if not self.items:
             raise ValueError("items must hold at least one nudge")
         _require_delivery(
@@ -207,8 +236,12 @@ class WeeklyReport:
     preferences_url: str
     unsubscribe_url: str
     reason: str = "you get a weekly summary of your own meetings"
+    snooze_url: str | None = None
+    pause_notice: str | None = None
 
     def __post_init__(self) -> None:
+        _require_optional_urls(snooze_url=self.snooze_url)
+        _require_notice(self.pause_notice)
         _require_delivery(
             self.timezone, self.recipient_email, self.preferences_url, self.unsubscribe_url
         )

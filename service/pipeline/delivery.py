@@ -28,7 +28,8 @@ from service.email import (
     build_message,
     message_id_for,
 )
-from service.email.addressing import person_links
+from service.email.addressing import feedback_links, pause_notice, person_links
+from service.pipeline.planning import paused_kinds
 from service.pipeline.policies import tenant_policy
 from service.runtime import Runtime
 from service.storage import (
@@ -90,7 +91,8 @@ class _Sender:
 
     async def context(self, nudge: NudgeRow, meeting: MeetingRow) -> NudgeEmail:
         person = self.people[nudge.person_id]
-        links = person_links(self.mail.base_url, person.unsubscribe_token)
+        links = person_links(self.mail, self.tenant_id, person.id, self.clock)
+        answers = feedback_links(self.mail, self.tenant_id, person.id, nudge.id, self.clock)
         contact_name: str | None = None
         last_met: datetime | None = None
         if (
@@ -123,6 +125,11 @@ class _Sender:
             preferences_url=links.preferences_url,
             unsubscribe_url=links.unsubscribe_url,
             daily_cap=self.daily_cap,
+            helpful_url=answers.helpful_url,
+            not_for_me_url=answers.not_for_me_url,
+            not_for_this_meeting_url=answers.not_for_this_meeting_url,
+            snooze_url=links.snooze_url,
+            pause_notice=pause_notice(paused_kinds(person.paused_kinds), self.clock),
         )
 
     async def claim(self, nudge_ids: Sequence[int]) -> list[int]:
@@ -139,7 +146,7 @@ class _Sender:
         """Send one email for these nudges (one, or a briefing) and record the outcome."""
         first = nudges[0]
         person = self.people[first.person_id]
-        links = person_links(self.mail.base_url, person.unsubscribe_token)
+        links = person_links(self.mail, self.tenant_id, person.id, self.clock)
         items = [await self.context(n, meetings[n.meeting_id]) for n in nudges]
         rendered: RenderedEmail
         if first.batch_key is None:
@@ -154,7 +161,8 @@ class _Sender:
                 date=first.due_at.astimezone(ZoneInfo(person.timezone)).date(), items=tuple(items),
                 reason="you chose one daily briefing instead of separate notes",
                 preferences_url=links.preferences_url, unsubscribe_url=links.unsubscribe_url,
-                daily_cap=self.daily_cap,
+                daily_cap=self.daily_cap, snooze_url=links.snooze_url,
+                pause_notice=items[0].pause_notice,
             )  # fmt: skip
             rendered = self.renderer.render_briefing(briefing)
             message_id = message_id_for(

@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from service.domain.model import AttendeeKind, Classification, EventStatus, Modality, Response
 from service.domain.nudges import (
+    DELIVERY_MODES,
     NudgeHistory,
     NudgePlan,
     Participant,
+    PersonalHours,
     PersonPrefs,
     ScheduledMeeting,
     plan_nudges,
@@ -91,7 +93,8 @@ def scheduled_meeting(row: MeetingRow, internal_domains: Iterable[str]) -> Sched
 
 
 def person_prefs(person: PersonRow) -> PersonPrefs:
-    """The planner's view of a person's preferences."""
+    """The planner's view of a person's preferences (an unreadable stored choice: the policy's)."""
+    mode = person.delivery_mode
     return PersonPrefs(
         email=person.email,
         timezone=person.timezone,
@@ -99,7 +102,38 @@ def person_prefs(person: PersonRow) -> PersonPrefs:
         opted_out_kinds=frozenset(person.opted_out_kinds),
         snoozed_until=person.snoozed_until,
         muted_contacts=frozenset(person.muted_contacts),
+        paused_kinds=paused_kinds(person.paused_kinds),
+        muted_series=frozenset(person.muted_series),
+        working_hours=personal_hours(person.working_hours),
+        delivery_mode=mode if mode in DELIVERY_MODES else None,
     )
+
+
+def personal_hours(stored: Mapping[str, Any] | None) -> PersonalHours | None:
+    """A person's stored working hours (`{"start": "09:00", "end": "17:30"}`), or None."""
+    if not stored:
+        return None
+    start, end, days = stored.get("start"), stored.get("end"), stored.get("days")
+    if not isinstance(start, str) or not isinstance(end, str):
+        return None
+    if days is not None and not (isinstance(days, list) and all(isinstance(d, int) for d in days)):
+        return None
+    try:
+        return PersonalHours(start, end, None if days is None else tuple(days))
+    except ValueError:
+        return None
+
+
+def paused_kinds(stored: Mapping[str, str]) -> dict[str, datetime]:
+    """Paused kinds as kind -> tz-aware end of the pause (unreadable entries are dropped)."""
+    paused: dict[str, datetime] = {}
+    for kind, until in stored.items():
+        try:
+            moment = datetime.fromisoformat(until)
+        except (TypeError, ValueError):
+            continue
+        paused[kind] = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return paused
 
 
 async def _history(

@@ -10,11 +10,12 @@ import asyncio
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import structlog
 
+from service.domain.nudges import personal_policy
 from service.domain.policy import Policy
 from service.email import (
     DeliveryError,
@@ -24,7 +25,9 @@ from service.email import (
     lapsed_contact,
     message_id_for,
 )
-from service.email.addressing import MailConfig, person_links
+from service.email.addressing import MailConfig, pause_notice, person_links
+from service.email.links import Availability, catch_up_start
+from service.pipeline.planning import paused_kinds, person_prefs
 from service.pipeline.relationships import (
     RelationshipFindings,
     find_relationships,
@@ -48,16 +51,37 @@ class ReportOutcome:
     files: list[Path] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class LinkScope:
+    """What a report's links need: whose tenant, how to sign, the time, the working hours."""
+
+    tenant_id: int
+    mail: MailConfig
+    now: datetime
+    policy: Policy
+
+    def availability(self, person: PersonRow) -> Availability:
+        """When `person` works: their zone, and their own hours or the policy's."""
+        hours = personal_policy(self.policy, person_prefs(person)).working_hours
+        return Availability(person.timezone, hours)
+
+    def proposed_start(self, person: PersonRow, contact: PersonRow | None) -> datetime | None:
+        """A catch-up time inside both people's hours (an outsider: the person's own hours)."""
+        mine = self.availability(person)
+        theirs = mine if contact is None else self.availability(contact)
+        return catch_up_start(self.now, mine, theirs)
+
+
 def _report(
     person: PersonRow,
     people: Mapping[str, PersonRow],
     findings: RelationshipFindings,
     row: ReportRow,
     nudges_sent: int,
-    mail: MailConfig,
+    scope: LinkScope,
 ) -> WeeklyReport:
     """One person's weekly report: lapsed relationships they may see, and their week."""
-    links = person_links(mail.base_url, person.unsubscribe_token)
+    links = person_links(scope.mail, scope.tenant_id, person.id, scope.now)
     lapsed = tuple(
         lapsed_contact(
             contact_email=item.contact,
@@ -65,6 +89,7 @@ def _report(
             last_met=item.last_met.date(),
             cadence_days=round(item.cadence_days, 1),
             days_since=int(item.days_since),
+            start=scope.proposed_start(person, people.get(item.contact)),
         )
         for item in visible_lapsed(findings.lapsed.get(person.email, ()), person, people)
     )
@@ -79,7 +104,8 @@ def _report(
         report_id=row.id, recipient_email=person.email, recipient_name=person.name,
         timezone=person.timezone, week_start=row.week_start,
         lapsed=lapsed, week=week, preferences_url=links.preferences_url,
-        unsubscribe_url=links.unsubscribe_url,
+        unsubscribe_url=links.unsubscribe_url, snooze_url=links.snooze_url,
+        pause_notice=pause_notice(paused_kinds(person.paused_kinds), scope.now),
     )  # fmt: skip
 
 
@@ -117,7 +143,8 @@ async def send_weekly_reports(rt: Runtime, tenant_id: int, policy: Policy) -> Re
         outcome.files.append(path)
         if not claimed or row is None:
             continue
-        report = _report(person, people, findings, row, sent_per_person[person.id], rt.mail)
+        scope = LinkScope(tenant_id, rt.mail, now, policy)
+        report = _report(person, people, findings, row, sent_per_person[person.id], scope)
         if await _write_and_send(rt, tenant_id, person.id, report, path):
             outcome.sent += 1
     return outcome

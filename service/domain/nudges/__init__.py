@@ -25,12 +25,14 @@ Adding a nudge kind, in this order (tests name the kind when step 3, 4 or 5 is l
    `tests/service/email/test_phrases.py` step 5.
 """
 
-from service.domain.nudges.planner import PRIORITY, plan_nudges, variant_of
+from service.domain.nudges.planner import PRIORITY, personal_policy, plan_nudges, variant_of
 from service.domain.nudges.timing import local_date
 from service.domain.nudges.types import (
+    DELIVERY_MODES,
     NudgeHistory,
     NudgePlan,
     Participant,
+    PersonalHours,
     PersonPrefs,
     PlanResult,
     ScheduledMeeting,
@@ -39,17 +41,20 @@ from service.domain.nudges.types import (
 from service.domain.vocabulary import NudgeKind, Role
 
 __all__ = [
+    "DELIVERY_MODES",
     "PRIORITY",
     "NudgeHistory",
     "NudgeKind",
     "NudgePlan",
     "Participant",
     "PersonPrefs",
+    "PersonalHours",
     "PlanResult",
     "Role",
     "ScheduledMeeting",
     "Suppressed",
     "local_date",
+    "personal_policy",
     "plan_nudges",
     "variant_of",
 ]

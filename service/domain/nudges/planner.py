@@ -5,10 +5,12 @@ Decisions, in the order they are checked (the first that fails is the reason giv
 1. the meeting: cancelled, not a meeting, already started, over `exclusions.max_people`
    humans, a title keyword, people from outside the tenant (when excluded);
 2. the kind is turned off by the policy;
-3. the person: opted out, opted out of the kind, snoozed (`snoozed_until > now`);
+3. the person: opted out, opted out of the kind, the kind paused after "not for me" feedback
+   (`paused_kinds`), snoozed (`snoozed_until > now`), this series (or one-off meeting) muted;
 4. the rule's own condition: declined / not accepted, or the other person muted (one_on_one);
 5. already sent (`history.sent`);
-6. timing in the person's zone: working days and hours, quiet hours;
+6. timing in the person's zone: working days and hours, quiet hours; the person's own working
+   hours and delivery mode, when they chose them, override the policy's (`personal_policy`);
 7. caps, per person in priority order one_on_one > switch_to_video > social_minute > camera_on
    then by start: one nudge per person per meeting, the series cap (counted in local days,
    so a weekly series stays weekly across a DST change), then the daily cap per LOCAL day.
@@ -34,12 +36,13 @@ from service.domain.nudges.timing import Slot, briefing_slot, per_meeting_slot
 from service.domain.nudges.types import (
     NudgeHistory,
     NudgePlan,
+    PersonalHours,
     PersonPrefs,
     PlanResult,
     ScheduledMeeting,
     Suppressed,
 )
-from service.domain.policy import Policy
+from service.domain.policy import Policy, WorkingHours
 from service.domain.vocabulary import NudgeKind
 from service.domain.zones import known_zone
 
@@ -64,13 +67,35 @@ def variant_of(meeting: ScheduledMeeting, person: str, kind: NudgeKind, variants
     return zlib.crc32(text.encode("utf-8")) % variants
 
 
-def _person_hold(prefs: PersonPrefs, kind: NudgeKind, now: datetime) -> str | None:
+def personal_policy(policy: Policy, prefs: PersonPrefs) -> Policy:
+    """The policy as it applies to one person: their own working hours and delivery mode win."""
+    update: dict[str, object] = {}
+    if prefs.working_hours is not None:
+        update["working_hours"] = _hours(prefs.working_hours, policy.working_hours)
+    if prefs.delivery_mode is not None and prefs.delivery_mode != policy.delivery_mode:
+        update["delivery_mode"] = prefs.delivery_mode
+    return policy.model_copy(update=update) if update else policy
+
+
+def _hours(own: PersonalHours, policy: WorkingHours) -> WorkingHours:
+    days = own.days if own.days is not None else policy.days
+    return WorkingHours(start=own.start, end=own.end, days=days)
+
+
+def _person_hold(
+    prefs: PersonPrefs, kind: NudgeKind, meeting: ScheduledMeeting, now: datetime
+) -> str | None:
     if prefs.opted_out:
         return "you opted out of nudges"
     if kind.value in prefs.opted_out_kinds:
         return f"you opted out of {kind.value} nudges"
+    paused = prefs.paused_until(kind.value, now)
+    if paused is not None:
+        return f"you paused {kind.value} nudges (not for me) until {paused.date().isoformat()}"
     if prefs.snoozed_until is not None and prefs.snoozed_until > now:
         return f"nudges snoozed until {prefs.snoozed_until.isoformat()}"
+    if prefs.muted_series and (meeting.series_id or meeting.uid) in prefs.muted_series:
+        return "you muted this meeting"
     return None
 
 
@@ -87,7 +112,7 @@ def _hold(
         return meeting_reason
     if not policy.kind(candidate.kind).enabled:
         return f"{candidate.kind.value} nudges are turned off by the policy"
-    person_reason = _person_hold(prefs, candidate.kind, now)
+    person_reason = _person_hold(prefs, candidate.kind, candidate.meeting, now)
     if person_reason is not None:
         return person_reason
     if candidate.held is not None:
@@ -213,7 +238,7 @@ def _timed(
     tz = known_zone(prefs.timezone)
     if tz is None:
         return f"unknown time zone {prefs.timezone!r} in your preferences"
-    slot = _slot(candidate, tz, policy)
+    slot = _slot(candidate, tz, personal_policy(policy, prefs))
     if isinstance(slot, str):
         return slot
     return _Timed(candidate, slot, tz)

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import MappingProxyType
 
 from service.domain.model import AttendeeKind, Classification, EventStatus, Response
+from service.domain.policy import parse_hhmm
 from service.domain.vocabulary import NudgeKind, Role
+
+DELIVERY_MODES = ("per_meeting", "daily_briefing")
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -53,8 +57,32 @@ class ScheduledMeeting:
 
 
 @dataclass(frozen=True, slots=True)
+class PersonalHours:
+    """A person's own working hours (local "HH:MM"); `days` None keeps the policy's days."""
+
+    start: str
+    end: str
+    days: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            start, end = parse_hhmm(self.start), parse_hhmm(self.end)
+        except ValueError as exc:
+            raise ValueError(f"working_hours: {exc}") from None
+        if end <= start:
+            raise ValueError(f"working_hours: end {self.end} must be after start {self.start}")
+        if self.days is not None and (not self.days or any(not 1 <= day <= 7 for day in self.days)):
+            raise ValueError(f"working_hours: days are ISO weekdays 1 to 7, got {self.days}")
+
+
+@dataclass(frozen=True, slots=True)
 class PersonPrefs:
-    """A tenant person's own settings: time zone (IANA name), opt-outs, snooze and mutes."""
+    """A tenant person's own settings: time zone (IANA name), opt-outs, snooze and mutes.
+
+    `working_hours` and `delivery_mode` None mean "as the policy says"; `paused_kinds` maps a
+    kind to the moment its pause ends ("not for me" feedback); `muted_series` holds series ids
+    (or, for a one-off meeting, its iCalendar UID) the person asked to hear no more about.
+    """
 
     email: str
     timezone: str = "UTC"
@@ -62,10 +90,28 @@ class PersonPrefs:
     opted_out_kinds: frozenset[str] = frozenset()
     snoozed_until: datetime | None = None
     muted_contacts: frozenset[str] = frozenset()
+    paused_kinds: Mapping[str, datetime] = field(default_factory=dict)
+    muted_series: frozenset[str] = frozenset()
+    working_hours: PersonalHours | None = None
+    delivery_mode: str | None = None
 
     def __post_init__(self) -> None:
         if self.snoozed_until is not None:
             _require_aware("snoozed_until", self.snoozed_until)
+        for kind, until in self.paused_kinds.items():
+            _require_aware(f"paused_kinds[{kind!r}]", until)
+        if self.delivery_mode is not None and self.delivery_mode not in DELIVERY_MODES:
+            raise ValueError(
+                f"delivery_mode must be one of {', '.join(DELIVERY_MODES)} or None, "
+                f"got {self.delivery_mode!r}"
+            )
+        # A read-only copy: the caller's dict may change after these preferences are built.
+        object.__setattr__(self, "paused_kinds", MappingProxyType(dict(self.paused_kinds)))
+
+    def paused_until(self, kind: str, now: datetime) -> datetime | None:
+        """When the pause of `kind` ends, if it is paused at `now`; else None."""
+        until = self.paused_kinds.get(kind)
+        return until if until is not None and until > now else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Tenant-scoped repositories (and the unscoped tenant repository)."""
 
 from service.storage.repositories.calendars import CalendarRepository
+from service.storage.repositories.feedback import FeedbackIn, FeedbackRepository, FeedbackRow
 from service.storage.repositories.insights import InsightRepository, MeetingStats
 from service.storage.repositories.meetings import MeetingRepository
 from service.storage.repositories.nudges import NudgeRepository
@@ -10,12 +11,16 @@ from service.storage.repositories.policies import (
     PolicyConflict,
     PolicyRepository,
 )
+from service.storage.repositories.preferences import PreferencesRepository, SentNudge
 from service.storage.repositories.reports import ReportRepository
 from service.storage.repositories.tenants import TenantRepository
 
 __all__ = [
     "AuditRepository",
     "CalendarRepository",
+    "FeedbackIn",
+    "FeedbackRepository",
+    "FeedbackRow",
     "InsightRepository",
     "MeetingRepository",
     "MeetingStats",
@@ -23,6 +28,8 @@ __all__ = [
     "PeopleRepository",
     "PolicyConflict",
     "PolicyRepository",
+    "PreferencesRepository",
     "ReportRepository",
+    "SentNudge",
     "TenantRepository",
 ]
