@@ -1,6 +1,7 @@
 """The `rapport` command line: the composition root for the embedded default and operators.
 
-Commands: `demo`, `classify`, `migrate`, `serve`, `worker`.
+Commands: `demo`, `classify`, `migrate`, `serve`, `worker`, and the operator commands `admin`,
+`people`, `connect`, `connections`, `meetings`, `nudges`, `policy` (registered below).
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ import typer
 from rich.console import Console
 
 from service.build_info import BuildState, build_state
+from service.cli import views
+from service.cli.admin import admin_app
+from service.cli.connect import connect_app
+from service.cli.people import people_app
+from service.cli.policy import policy_app
 from service.config import Settings, SettingsError, get_settings
 from service.logs import configure_logging
 
@@ -143,6 +149,16 @@ def worker() -> None:
     """Run the arq workers (not yet: arrives with the workers issue)."""
     console.print("rapport worker: not yet available in this version (a later issue).")
     raise typer.Exit(1)
+
+
+# Operator commands (one module each; their JSON fields are a contract, see README "Commands").
+app.add_typer(admin_app, name="admin")
+app.add_typer(people_app, name="people")
+app.add_typer(connect_app, name="connect")
+app.command("connections")(views.connections)
+app.command("meetings")(views.meetings)
+app.command("nudges")(views.nudges)
+app.add_typer(policy_app, name="policy")
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from integrations.google import normalise_event as google_event
 from integrations.ics.normalise import InvalidFeed, read_events
 from integrations.microsoft import normalise_event as graph_event
 from service.domain.classify import classify
-from service.domain.model import Meeting, normalise_email
+from service.domain.model import Classification, Meeting, normalise_email
 from service.domain.port import SkippedEvent
 
 Format = Literal["ics", "google", "graph"]
@@ -158,19 +158,25 @@ def _results(path: Path, fmt: Format | None, owner: str | None) -> Iterator[Meet
             yield SkippedEvent(None, f"event is not a JSON object but {type(event).__name__}")
 
 
-def _line(path: Path, result: Meeting | SkippedEvent) -> dict[str, object]:
-    if isinstance(result, SkippedEvent):
-        return {"file": str(path), "id": result.source_id, "modality": None, "error": result.reason}
-    got = classify(result)
-    line: dict[str, object] = {
-        "file": str(path),
-        "id": result.uid,
+def classification_fields(got: Classification) -> dict[str, object]:
+    """A classification as `rapport classify` prints it (`rapport meetings` prints the same)."""
+    return {
         "modality": got.modality.value,
         "provider": got.provider,
         "hybrid": got.hybrid,
         "one_on_one": got.one_on_one,
         "is_meeting": got.is_meeting,
         "reasons": list(got.reasons),
+    }
+
+
+def _line(path: Path, result: Meeting | SkippedEvent) -> dict[str, object]:
+    if isinstance(result, SkippedEvent):
+        return {"file": str(path), "id": result.source_id, "modality": None, "error": result.reason}
+    line: dict[str, object] = {
+        "file": str(path),
+        "id": result.uid,
+        **classification_fields(classify(result)),
     }
     if result.recurring:
         line["instance"] = result.instance_start.isoformat()

@@ -3,20 +3,42 @@
 A feed URL often carries a secret token (published Outlook and Google calendars, iCloud, Proton),
 so it is stored only encrypted; what is shown anywhere (`rapport connections`, logs, errors) is
 the redacted form, `https://host/…/name.ics`, plus a short fingerprint that tells feeds apart.
+
+Every entry point that reads or writes secrets first calls `check_secrets`: a stored secret that
+none of the configured keys opens (`RAPPORT_SECRET_KEYS` changed without keeping the old key)
+stops it with a clear error, instead of failing later connection by connection.
 """
 
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import urlsplit
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import structlog
 
 from service.domain.port import CalendarRef
 from service.errors import NotFound
 from service.runtime import Runtime
-from service.storage import CalendarRepository, PeopleRepository
+from service.secrets import SecretKeyError
+from service.storage import CalendarRepository, PeopleRepository, TenantRepository
 from service.storage.rows import CalendarRow, PersonRow
 
+log = structlog.get_logger(__name__)
+
 FINGERPRINT_CHARS = 8
+# A piece of a feed URL at least this long may be its token: scrubbed from messages too.
+SECRET_PIECE_CHARS = 12
+SHOWN_IDS = 5
+FEED_SCHEMES = {"http": "http", "https": "https", "webcal": "https", "webcals": "https"}
+
+
+class InvalidFeedUrl(ValueError):
+    """A feed source that is neither an http(s)/webcal URL nor a local file path.
+
+    The message never repeats the URL (it may carry a secret token).
+    """
 
 
 def redact_url(url: str) -> str:
@@ -46,8 +68,34 @@ def display_source(url: str) -> str:
     return f"{redact_url(url)} #{fingerprint(url)}"
 
 
+def feed_source(text: str) -> str:
+    """The feed source to store: an http(s) URL (webcal:// and webcals:// become https://), or
+    an absolute local path (for tests and trusted files). `InvalidFeedUrl` otherwise."""
+    value = text.strip()
+    if "://" not in value:
+        if not value or any(ord(c) < 32 for c in value):
+            raise InvalidFeedUrl("the feed is neither an http(s)/webcal URL nor a file path")
+        return str(Path(value).expanduser().resolve())
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises on a port that is not a number
+    except ValueError:
+        raise InvalidFeedUrl("the feed URL cannot be read (a bad port or address?)") from None
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        return feed_source(parts.path)
+    if scheme not in FEED_SCHEMES:
+        raise InvalidFeedUrl("the feed URL must start with https://, http:// or webcal://")
+    if not parts.hostname or any(ord(c) < 33 for c in value):
+        raise InvalidFeedUrl("the feed URL has no host name, or has spaces in it")
+    return urlunsplit((FEED_SCHEMES[scheme], parts.netloc, parts.path, parts.query, parts.fragment))
+
+
 async def add_ics_connection(rt: Runtime, tenant_id: int, person_email: str, url: str) -> int:
-    """Connect a person's iCalendar feed; the URL is stored encrypted. Idempotent per URL."""
+    """Connect a person's iCalendar feed; the URL is stored encrypted. Idempotent per URL.
+
+    A new connection is `pending` until its first sync.
+    """
     async with rt.db.session() as session:
         person = await PeopleRepository(session, tenant_id).by_email(person_email)
         if person is None:
@@ -55,8 +103,81 @@ async def add_ics_connection(rt: Runtime, tenant_id: int, person_email: str, url
         calendars = CalendarRepository(session, tenant_id)
         connection_id = await calendars.ensure(person.id, "ics", display_source(url))
         await calendars.set_credentials(connection_id, rt.secret_box().encrypt(url))
+        await calendars.mark_pending(connection_id)
         await session.commit()
+    log.info("connection.added", tenant_id=tenant_id, connection_id=connection_id, provider="ics")
     return connection_id
+
+
+async def _tenant_ids(rt: Runtime, tenant_id: int | None) -> list[int]:
+    if tenant_id is not None:
+        return [tenant_id]
+    async with rt.db.session() as session:
+        return [tenant.id for tenant in await TenantRepository(session).all()]
+
+
+async def check_secrets(rt: Runtime, tenant_id: int | None = None) -> int:
+    """Check that a configured key opens every stored secret (of one tenant, or of all);
+    returns how many were checked. `SecretKeyError` names the connections no key opens.
+
+    Call it at the start of whatever reads or writes secrets (`rapport connect`,
+    `rapport admin rotate-secrets`, `rapport sync`, `rapport serve`).
+    """
+    box = rt.secret_box()
+    checked, unopened = 0, []
+    for tenant in await _tenant_ids(rt, tenant_id):
+        async with rt.db.session() as session:
+            async for connection_id, token in CalendarRepository(session, tenant).iter_encrypted():
+                checked += 1
+                if not box.opens(token):
+                    unopened.append(connection_id)
+    if unopened:
+        raise SecretKeyError(_unopened_message(unopened))
+    return checked
+
+
+def _unopened_message(connection_ids: Sequence[int]) -> str:
+    shown = ", ".join(str(i) for i in connection_ids[:SHOWN_IDS])
+    more = f" and {len(connection_ids) - SHOWN_IDS} more" if len(connection_ids) > SHOWN_IDS else ""
+    return (
+        f"{len(connection_ids)} stored secret(s) open with none of the configured keys "
+        f"(connections {shown}{more}): put the key they were encrypted with back in "
+        "RAPPORT_SECRET_KEYS (or the data dir's secret.key), after the new one"
+    )
+
+
+async def rotate_secrets(rt: Runtime) -> int:
+    """Re-encrypt every stored secret of every tenant with the first configured key; returns
+    how many. Checks first, so it changes nothing when any secret cannot be opened; running
+    it again is harmless (the secrets stay the same, only their encryption is renewed), and so
+    is a run cut short (one commit per tenant: each secret opens with one of the keys)."""
+    await check_secrets(rt)
+    box = rt.secret_box()
+    rotated = 0
+    for tenant in await _tenant_ids(rt, None):
+        async with rt.db.session() as session:
+            calendars = CalendarRepository(session, tenant)
+            tokens = [item async for item in calendars.iter_encrypted()]
+            for connection_id, token in tokens:
+                await calendars.set_credentials(connection_id, box.rotate(token))
+            await session.commit()
+        rotated += len(tokens)
+        log.info("secrets.rotated", tenant_id=tenant, count=len(tokens))
+    return rotated
+
+
+def scrub_secret(message: str, secret: str) -> str:
+    """`message` with the secret URL, and every token-like piece of it, replaced by its
+    redacted form (a connector's error should never carry one, but a message is shown)."""
+    cleaned = message.replace(secret, redact_url(secret))
+    parts = urlsplit(secret) if "://" in secret else None
+    if parts is None:
+        return cleaned
+    pieces = [parts.query, parts.fragment, parts.password or "", parts.username or ""]
+    pieces += parts.path.split("/")
+    for piece in sorted({p for p in pieces if len(p) >= SECRET_PIECE_CHARS}, key=len, reverse=True):
+        cleaned = cleaned.replace(piece, "…")
+    return cleaned
 
 
 def calendar_ref(rt: Runtime, connection: CalendarRow, person: PersonRow) -> CalendarRef:

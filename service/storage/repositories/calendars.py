@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 
 from sqlalchemy import or_
 
 from service.errors import Conflict, NotFound
-from service.storage.models import CONNECTION_STATUSES, PROVIDERS, CalendarConnection
+from service.storage.models import CONNECTION_STATUSES, PROVIDERS, CalendarConnection, Person
 from service.storage.repositories.base import Scoped, rowcount
 from service.storage.rows import CalendarRow
 
 MAX_ERROR = 2_000
+PAGE = 500
 
 
 def _row(connection: CalendarConnection) -> CalendarRow:
@@ -63,6 +65,62 @@ class CalendarRepository(Scoped):
         connection = await self.session.scalar(statement)
         return None if connection is None else _row(connection)
 
+    async def iter_with_owner(self, page: int = PAGE) -> AsyncIterator[tuple[CalendarRow, str]]:
+        """Every connection of this tenant by id, with its person's email (keyset pages)."""
+        after = 0
+        while True:
+            statement = (
+                self._select_columns(CalendarConnection, CalendarConnection, Person.email)
+                .join(Person, Person.id == CalendarConnection.person_id)
+                .where(CalendarConnection.id > after)
+                .order_by(CalendarConnection.id)
+                .limit(page)
+                .execution_options(populate_existing=True)
+            )
+            batch = [(_row(c), email) for c, email in await self.session.execute(statement)]
+            for item in batch:
+                yield item
+            if len(batch) < page:
+                return
+            after = batch[-1][0].id
+
+    async def iter_encrypted(self, page: int = PAGE) -> AsyncIterator[tuple[int, bytes]]:
+        """(id, encrypted credentials) of every connection that stores a secret, by id."""
+        after = 0
+        while True:
+            statement = (
+                self._select_columns(
+                    CalendarConnection,
+                    CalendarConnection.id,
+                    CalendarConnection.credentials_encrypted,
+                )
+                .where(
+                    CalendarConnection.id > after,
+                    CalendarConnection.credentials_encrypted.is_not(None),
+                )
+                .order_by(CalendarConnection.id)
+                .limit(page)
+            )
+            batch = [(int(i), bytes(token)) for i, token in await self.session.execute(statement)]
+            for item in batch:
+                yield item
+            if len(batch) < page:
+                return
+            after = batch[-1][0]
+
+    async def mark_pending(self, connection_id: int) -> bool:
+        """A connection never synced yet shows `pending` (not `ok`); True when it changed."""
+        statement = (
+            self._update(CalendarConnection)
+            .where(
+                CalendarConnection.id == connection_id,
+                CalendarConnection.last_synced_at.is_(None),
+                CalendarConnection.status == "ok",
+            )
+            .values(status="pending")
+        )
+        return rowcount(await self.session.execute(statement)) > 0
+
     async def due_for_sync(self, synced_before: datetime, limit: int = 500) -> list[CalendarRow]:
         """Connections last synced before `synced_before` (never synced first), not revoked."""
         statement = (
@@ -76,6 +134,16 @@ class CalendarRepository(Scoped):
             )
             .order_by(CalendarConnection.last_synced_at.is_not(None), CalendarConnection.id)
             .limit(limit)
+        )
+        return [_row(c) for c in await self.session.scalars(statement)]
+
+    async def for_sync(self) -> list[CalendarRow]:
+        """Connections to sync: those of active people, not revoked, by id."""
+        statement = (
+            self._select(CalendarConnection)
+            .join(Person, Person.id == CalendarConnection.person_id)
+            .where(CalendarConnection.status != "auth_revoked", Person.active)
+            .order_by(CalendarConnection.id)
         )
         return [_row(c) for c in await self.session.scalars(statement)]
 

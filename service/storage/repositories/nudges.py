@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from service.domain.model import normalise_email
 from service.domain.nudges.types import NudgePlan
 from service.domain.vocabulary import NudgeKind, Role
 from service.domain.zones import known_zone
-from service.storage.models import MeetingRecord, Nudge
+from service.storage.models import MeetingRecord, Nudge, Person
 from service.storage.repositories.base import (
     CHUNK,
     ID_CHUNK,
@@ -44,6 +45,17 @@ MAX_ERROR = 2_000
 NUDGES = table(Nudge)
 COLUMNS = tuple(c for c in NUDGES.columns if c.name != "tenant_id")
 NudgeKey = tuple[int, int, str]
+PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeListing:
+    """A nudge with what a listing shows beside it: its person and its meeting."""
+
+    nudge: NudgeRow
+    person_email: str
+    meeting_uid: str
+    meeting_title: str
 
 
 def _row(values: Mapping[Any, Any]) -> NudgeRow:
@@ -338,6 +350,40 @@ class NudgeRepository(Scoped):
         )
         rows = await self.session.execute(statement)
         return {(pid, series, kind): last for pid, series, kind, last in rows}
+
+    async def iter_listing(
+        self, state: str | None = None, page: int = PAGE
+    ) -> AsyncIterator[NudgeListing]:
+        """Every nudge (in `state`, when given) by due time then id, with its person's email and
+        its meeting's UID and title: one joined query per page (keyset pagination)."""
+        base = (
+            self._select_columns(
+                Nudge, *COLUMNS, Person.email, MeetingRecord.ical_uid, MeetingRecord.title
+            )
+            .join(Person, Person.id == Nudge.person_id)
+            .join(MeetingRecord, MeetingRecord.id == Nudge.meeting_id)
+            .order_by(Nudge.due_at, Nudge.id)
+            .limit(page)
+        )
+        if state is not None:
+            base = base.where(Nudge.state == state)
+        after: tuple[datetime, int] | None = None
+        while True:
+            statement = base
+            if after is not None:
+                due_at, nudge_id = after
+                statement = statement.where(
+                    or_(Nudge.due_at > due_at, and_(Nudge.due_at == due_at, Nudge.id > nudge_id))
+                )
+            batch = [
+                NudgeListing(_row(m), m["email"], m["ical_uid"], m["title"])
+                for m in (await self.session.execute(statement)).mappings()
+            ]
+            for item in batch:
+                yield item
+            if len(batch) < page:
+                return
+            after = (batch[-1].nudge.due_at, batch[-1].nudge.id)
 
     async def count_by_kind_and_state(self) -> dict[tuple[str, str], int]:
         """How many nudges per (kind, state)."""

@@ -153,6 +153,37 @@ class PeopleRepository(Scoped):
                 found[email] = person_id
         return found
 
+    async def by_emails(self, emails: Iterable[str]) -> dict[str, PersonRow]:
+        """Email -> person for those of `emails` (normalised) that are people of this tenant."""
+        wanted = sorted({e for e in (normalise_email(x) for x in emails) if e is not None})
+        found: dict[str, PersonRow] = {}
+        for part in chunks(wanted, ID_CHUNK):
+            statement = self._select(Person).where(Person.email.in_(part))
+            for person in await self.session.scalars(statement):
+                found[person.email] = person_row(person)
+        return found
+
+    async def active_ids(self) -> dict[str, int]:
+        """Email -> id of every active person of this tenant."""
+        statement = self._select_columns(Person, Person.email, Person.id).where(
+            Person.active.is_(True)
+        )
+        rows = await self.session.execute(statement)
+        return {str(email): int(person_id) for email, person_id in rows}
+
+    async def set_active(self, person_ids: Iterable[int], active: bool) -> int:
+        """Make these people active or inactive (kept, with their history); returns how many
+        changed."""
+        changed = 0
+        for part in chunks(sorted(set(person_ids)), ID_CHUNK):
+            statement = (
+                self._update(Person)
+                .where(Person.id.in_(part), Person.active != active)
+                .values(active=active)
+            )
+            changed += rowcount(await self.session.execute(statement))
+        return changed
+
     async def iter_all(self, page: int = PAGE) -> AsyncIterator[PersonRow]:
         """Every person of this tenant by id, read in pages (keyset pagination)."""
         after = 0

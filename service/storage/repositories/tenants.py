@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.storage.models import Tenant
@@ -44,6 +44,21 @@ class TenantRepository:
         found = await self.by_slug(slug)
         assert found is not None  # inserted or already there
         return found
+
+    async def add_domains(self, tenant_id: int, domains: Sequence[str]) -> TenantRow | None:
+        """Add internal domains to a tenant (none is removed); the updated tenant, or None."""
+        tenant = await self.get(tenant_id)
+        if tenant is None:
+            return None
+        wanted = {domain.strip().lower() for domain in domains if domain.strip()}
+        merged = sorted(set(tenant.internal_domains) | wanted)
+        if merged == sorted(tenant.internal_domains):
+            return tenant
+        statement = update(Tenant).where(Tenant.id == tenant_id).values(internal_domains=merged)
+        await self.session.execute(statement)
+        fresh = select(Tenant).where(Tenant.id == tenant_id)
+        updated = await self.session.scalar(fresh.execution_options(populate_existing=True))
+        return None if updated is None else _row(updated)
 
     async def by_slug(self, slug: str) -> TenantRow | None:
         """The tenant with `slug`, or None."""

@@ -1,0 +1,206 @@
+"""JSON-lines views for scripts and for checking: `rapport connections`, `rapport meetings`,
+`rapport nudges`. One JSON object per line on stdout, streamed page by page (batched queries).
+
+    connections  id, provider, person, status, message, last_sync
+    meetings     ical_uid, start, end, title, cancelled, attendees, calendars, modality,
+                 provider, hybrid, one_on_one, is_meeting, reasons
+    nudges       id, kind, role, person, meeting_uid, title, due_at, state, sent_at, reason
+
+Times are ISO 8601 in UTC. A connection's message never carries its secret URL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from service.cli.running import BadInput, emit, parse_instant, reported, run, tenant_id_of
+
+if TYPE_CHECKING:
+    from service.runtime import Runtime
+    from service.storage.repositories.nudges import NudgeListing
+    from service.storage.rows import CalendarRow, MeetingRow
+
+TenantOption = Annotated[
+    str,
+    typer.Option(
+        "--tenant", help="The tenant's slug or name (see `rapport admin tenants`).",
+        show_default=False,
+    ),
+]  # fmt: skip
+MAX_MESSAGE = 200
+PENDING_MESSAGE = "waiting for its first sync"
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _message(rt: Runtime, row: CalendarRow) -> str | None:
+    """The connection's last error, scrubbed of its secret and cut short."""
+    from service.pipeline.connections import scrub_secret
+
+    text = row.last_error
+    if not text:
+        return PENDING_MESSAGE if row.status == "pending" else None
+    token, box = row.credentials_encrypted, rt.secrets
+    if token is not None and box is not None and box.opens(token):
+        text = scrub_secret(text, box.decrypt(token))
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def connections(tenant: TenantOption) -> None:
+    """List the tenant's calendar connections, one JSON line each.
+
+    Fields: id, provider, person, status (pending, ok, error, auth_revoked, needs_attention),
+    message (the last error, short, never a secret), last_sync (ISO 8601 UTC or null).
+    """
+    from service.cli.running import iso
+
+    async def work(rt: Runtime) -> int:
+        from service.storage import CalendarRepository
+
+        tenant_id = await tenant_id_of(rt, tenant)
+        async with rt.db.session() as session:
+            async for row, email in CalendarRepository(session, tenant_id).iter_with_owner():
+                emit(
+                    {
+                        "id": row.id,
+                        "provider": row.provider,
+                        "person": email,
+                        "status": row.status,
+                        "message": _message(rt, row),
+                        "last_sync": iso(row.last_synced_at),
+                    }
+                )
+        return 0
+
+    run("connections", work)
+
+
+def meeting_record(row: MeetingRow) -> dict[str, object]:
+    """A stored meeting as `rapport meetings` prints it (classification as `rapport classify`)."""
+    from service.cli.classify import classification_fields
+    from service.cli.running import iso
+    from service.domain.model import Classification, EventStatus, Modality
+
+    got = Classification(
+        modality=Modality(row.modality),
+        provider=row.provider,
+        hybrid=row.hybrid,
+        one_on_one=row.one_on_one,
+        is_meeting=row.is_meeting,
+        reasons=row.reasons,
+    )
+    return {
+        "ical_uid": row.ical_uid,
+        "start": iso(row.start),
+        "end": iso(row.end),
+        "title": row.title,
+        "cancelled": row.status == EventStatus.CANCELLED.value,
+        "attendees": [p.email for p in row.participations],
+        "calendars": [p.email for p in row.participations if p.in_calendar],
+        **classification_fields(got),
+    }
+
+
+def meetings(
+    tenant: TenantOption,
+    person: Annotated[
+        str | None, typer.Option("--person", help="Only the meetings this person takes part in.")
+    ] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="Only meetings starting at or after this (ISO 8601, UTC)."),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Only meetings starting before this (ISO 8601, UTC)."),
+    ] = None,
+) -> None:
+    """List the tenant's stored meetings by start, one JSON line each.
+
+    Fields: ical_uid, start, end (ISO 8601 UTC), title, cancelled, attendees (emails),
+    calendars (emails of the people whose calendars show it), and the classification exactly
+    as `rapport classify` prints it: modality, provider, hybrid, one_on_one, is_meeting,
+    reasons. --from/--to take ISO 8601; a date alone means midnight UTC.
+    """
+    command = "meetings"
+    with reported(command):
+        start = EARLIEST if from_ is None else parse_instant(from_, "--from")
+        end = LATEST if to is None else parse_instant(to, "--to")
+        if end <= start:
+            raise BadInput("--to must be after --from")
+
+    async def work(rt: Runtime) -> int:
+        from service.errors import NotFound
+        from service.storage import MeetingRepository, PeopleRepository
+
+        tenant_id = await tenant_id_of(rt, tenant)
+        async with rt.db.session() as session:
+            person_id = None
+            if person is not None:
+                found = await PeopleRepository(session, tenant_id).by_email(person)
+                if found is None:
+                    raise NotFound(f"no person {person!r} in this tenant (see `rapport people`)")
+                person_id = found.id
+            reads = MeetingRepository(session, tenant_id)
+            async for row in reads.iter_upcoming(start, end, person_id=person_id):
+                emit(meeting_record(row))
+        return 0
+
+    run(command, work)
+
+
+def nudge_record(item: NudgeListing) -> dict[str, object]:
+    """A nudge as `rapport nudges` prints it."""
+    from service.cli.running import iso
+
+    nudge = item.nudge
+    return {
+        "id": nudge.id,
+        "kind": nudge.kind.value,
+        "role": nudge.role.value,
+        "person": item.person_email,
+        "meeting_uid": item.meeting_uid,
+        "title": item.meeting_title,
+        "due_at": iso(nudge.due_at),
+        "state": nudge.state,
+        "sent_at": iso(nudge.sent_at),
+        "reason": nudge.reason,
+    }
+
+
+def nudges(
+    tenant: TenantOption,
+    state: Annotated[
+        str | None,
+        typer.Option(
+            "--state", help="Only nudges in this state: planned, sending, sent, cancelled, failed."
+        ),
+    ] = None,
+) -> None:
+    """List the tenant's nudges by due time, one JSON line each.
+
+    Fields: id, kind, role, person, meeting_uid, title, due_at, state, sent_at, reason.
+    """
+    from service.storage import NudgeState
+
+    command = "nudges"
+    states = [s.value for s in NudgeState]
+    wanted = None if state is None else state.strip().lower()
+    with reported(command):
+        if wanted is not None and wanted not in states:
+            raise BadInput(f"--state {state!r} is not one of {', '.join(states)}")
+
+    async def work(rt: Runtime) -> int:
+        from service.storage import NudgeRepository
+
+        tenant_id = await tenant_id_of(rt, tenant)
+        async with rt.db.session() as session:
+            async for item in NudgeRepository(session, tenant_id).iter_listing(wanted):
+                emit(nudge_record(item))
+        return 0
+
+    run(command, work)
