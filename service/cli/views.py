@@ -108,7 +108,11 @@ def meeting_record(row: MeetingRow) -> dict[str, object]:
 def meetings(
     tenant: TenantOption,
     person: Annotated[
-        str | None, typer.Option("--person", help="Only the meetings this person takes part in.")
+        str | None,
+        typer.Option(
+            "--person",
+            help="Only the meetings this person's own calendar shows (`calendars` lists them).",
+        ),
     ] = None,
     from_: Annotated[
         str | None,

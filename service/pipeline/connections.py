@@ -141,20 +141,21 @@ def _unopened_message(connection_ids: Sequence[int]) -> str:
     more = f" and {len(connection_ids) - SHOWN_IDS} more" if len(connection_ids) > SHOWN_IDS else ""
     return (
         f"{len(connection_ids)} stored secret(s) open with none of the configured keys "
-        f"(connections {shown}{more}): put the key they were encrypted with back in "
-        "RAPPORT_SECRET_KEYS (or the data dir's secret.key), after the new one"
+        f"(connection{'s' if len(connection_ids) > 1 else ''} {shown}{more}): put the key "
+        "they were encrypted with back in RAPPORT_SECRET_KEYS (or the data dir's secret.key), "
+        "after the new one"
     )
 
 
-async def rotate_secrets(rt: Runtime) -> int:
-    """Re-encrypt every stored secret of every tenant with the first configured key; returns
-    how many. Checks first, so it changes nothing when any secret cannot be opened; running
+async def rotate_secrets(rt: Runtime, tenant_id: int | None = None) -> int:
+    """Re-encrypt every stored secret (of one tenant, or of all) with the first configured key;
+    returns how many. Checks first, so it changes nothing when any secret cannot be opened; running
     it again is harmless (the secrets stay the same, only their encryption is renewed), and so
     is a run cut short (one commit per tenant: each secret opens with one of the keys)."""
-    await check_secrets(rt)
+    await check_secrets(rt, tenant_id)
     box = rt.secret_box()
     rotated = 0
-    for tenant in await _tenant_ids(rt, None):
+    for tenant in await _tenant_ids(rt, tenant_id):
         async with rt.db.session() as session:
             calendars = CalendarRepository(session, tenant)
             tokens = [item async for item in calendars.iter_encrypted()]
