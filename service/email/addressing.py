@@ -173,8 +173,10 @@ class FeedbackLinks:
 
 
 def _expiry(now: datetime, purpose: LinkPurpose) -> datetime:
-    # Whole hours up: a retried send within the hour signs the very same links.
     end = now.astimezone(UTC) + LINK_LIFETIME[purpose]
+    if LINK_LIFETIME[purpose] < timedelta(days=1):
+        return end
+    # Long-lived links end on a whole hour: a send retried within the hour signs the same links.
     return end.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
