@@ -171,6 +171,8 @@ def run(
             code = asyncio.run(_in_runtime(settings, work, migrate_first))
         except bad_input as exc:
             fail(command, str(exc))
+        except BrokenPipeError:
+            raise  # stdout closed (`| head`): click ends quietly
         except (DBAPIError, OSError) as exc:
             code, message = _problem(exc, settings)
             fail(command, message, code)

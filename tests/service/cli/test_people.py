@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.fixtures.operator_cli import Operator
@@ -111,3 +114,19 @@ def test_people_help_explains_columns(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "email,name,time_zone,manager_email,groups,aliases" in result.stdout
     assert "inactive" in result.stdout
+
+
+def test_people_piped_into_head_ends_quietly(tmp_path: Path) -> None:
+    rapport = _tenant(tmp_path)
+    rapport.ok("people", "import", "--tenant", "acme", str(ROOT / "deploy" / "people.example.csv"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    env["RAPPORT_DATA_DIR"] = str(tmp_path)
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "people", "--tenant", "acme"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert reader.stdout is not None
+    reader.stdout.close()  # like `| head -0`: nobody reads what it prints
+    _, stderr = reader.communicate(timeout=120)
+    assert "database" not in stderr.decode()
+    assert "Traceback" not in stderr.decode()
