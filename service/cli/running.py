@@ -25,11 +25,8 @@ import typer
 if TYPE_CHECKING:
     from service.config import Settings
     from service.runtime import Runtime
-    from service.storage.rows import TenantRow
 
 Work = Callable[["Runtime"], Awaitable[int]]
-# Error types whose message is written for the operator (and never carries a secret).
-Expected = tuple[type[Exception], ...]
 
 
 class BadInput(Exception):
@@ -94,14 +91,9 @@ def load_settings(command: str) -> Settings:
 
 async def tenant_id_of(rt: Runtime, name: str) -> int:
     """The id of the tenant named `name` (slug or name); `NotFound` says how to list them."""
-    return (await tenant_of(rt, name)).id
-
-
-async def tenant_of(rt: Runtime, name: str) -> TenantRow:
-    """The tenant named `name` (slug or name); `NotFound` says how to list them."""
     from service.pipeline.tenants import find_tenant
 
-    return await find_tenant(rt, name)
+    return (await find_tenant(rt, name)).id
 
 
 async def _in_runtime(settings: Settings, work: Work, migrate_first: bool) -> int:
@@ -122,7 +114,7 @@ def _problem(exc: Exception, settings: Settings) -> tuple[int, str]:
 
     if isinstance(exc, DBAPIError):
         first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "error"
-        if "no such table" in first or "does not exist" in first:
+        if "no such table" in first or ("relation" in first and "does not exist" in first):
             return 2, (
                 "the database has no Rapport tables yet: run `rapport migrate` "
                 "(or `rapport admin create-tenant`, which creates them)"
@@ -137,19 +129,13 @@ def _problem(exc: Exception, settings: Settings) -> tuple[int, str]:
 
 
 def run(
-    command: str,
-    work: Work,
-    *,
-    expected: Expected = (),
-    migrate_first: bool = False,
-    settings: Settings | None = None,
+    command: str, work: Work, *, migrate_first: bool = False, settings: Settings | None = None
 ) -> None:
     """Run `work` on a runtime built from the settings (read here unless given) and exit with
     the code it returns.
 
-    `expected` are the command's own bad-input errors (shown as one line, exit 2), besides
     `BadInput`, the business errors (`NotFound`, `Conflict`, ...), `PolicyError` and
-    `SecretKeyError`.
+    `SecretKeyError` are bad input: one line, exit 2.
     """
     from sqlalchemy.exc import DBAPIError
 
@@ -159,7 +145,7 @@ def run(
     from service.secrets import SecretKeyError
 
     settings = settings or load_settings(command)
-    bad_input: Expected = (BadInput, RapportError, PolicyError, SecretKeyError, *expected)
+    bad_input = (BadInput, RapportError, PolicyError, SecretKeyError)
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         log_file = (settings.data_dir / "rapport.log").open("a", encoding="utf-8")
