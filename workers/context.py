@@ -14,9 +14,9 @@ from integrations.ics import FetchPolicy, IcsConnector
 from service.config import FetchSettings, Settings, SmtpSettings
 from service.domain.port import Connector
 from service.email import EmailRenderer, MaildirOutbox, Mailer, SmtpConfig, SmtpMailer
-from service.email.addressing import MailConfig
+from service.email.addressing import LinkSigner, MailConfig
 from service.runtime import Clock, Runtime, system_clock
-from service.secrets import SecretBox, load_secret_box
+from service.secrets import KEY_FILE_NAME, SecretBox, load_secret_box
 from service.storage import Database
 
 
@@ -37,12 +37,28 @@ def smtp_config(smtp: SmtpSettings) -> SmtpConfig | None:
 
 
 def mail_config(settings: Settings) -> MailConfig:
-    """Who mail comes from, the Message-ID domain and the base of every link in it."""
+    """Who mail comes from, the Message-ID domain, the base of every link and their signer."""
     return MailConfig(
         sender=settings.mail.sender,
         message_id_domain=settings.mail.message_id_domain,
         base_url=settings.base_url,
+        links=link_signer(settings),
     )
+
+
+def link_signer(settings: Settings) -> LinkSigner:
+    """People's links are signed with keys derived from the secret keys (first signs, all verify).
+
+    The same keys as the secret store (`RAPPORT_SECRET_KEYS`, or the data dir's key file), so
+    every process of one installation signs and checks links alike; rotating the secret keys
+    keeps old emails' links working until the old key is dropped.
+    """
+    text = None if settings.secret_keys is None else settings.secret_keys.get_secret_value()
+    keys = [key.strip() for key in (text or "").split(",") if key.strip()]
+    if not keys:
+        load_secret_box(None, settings.data_dir)  # makes the key file on first use
+        keys = [(settings.data_dir / KEY_FILE_NAME).read_text(encoding="ascii").strip()]
+    return LinkSigner.from_secrets([key.encode("ascii") for key in keys])
 
 
 def fetch_policy(fetch: FetchSettings, *, allow_files: bool = False) -> FetchPolicy:
