@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -11,6 +11,7 @@ from service.api.deps import RuntimeDep, SnoozeLink
 from service.api.pages import local_words, page
 from service.api.routes.preferences import ERRORS, FormError, snooze_end
 from service.api.security import check_form_token, check_origin, form_token, read_form
+from service.domain.zones import known_zone
 from service.pipeline import preferences as prefs
 
 router = APIRouter(tags=["snooze"])
@@ -39,7 +40,7 @@ async def show_snooze(
         error=ERRORS.get(request.query_params.get("error", "")),
         csrf=form_token(rt.mail.links, token, FORM, now),
         snoozed_until=local_words(until, person.timezone) if until and until > now else None,
-        today=now.date().isoformat(),
+        today=now.astimezone(known_zone(person.timezone) or UTC).date().isoformat(),
     )
 
 
