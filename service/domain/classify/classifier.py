@@ -11,13 +11,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
-from service.domain import builders
-from service.domain.classify.links import clean, find_raw_urls
+from service.domain.classify.links import MAX_URL, clean, find_raw_urls
 from service.domain.classify.people import People, read_people
 from service.domain.classify.phone import dial_in, is_phone_only, tel_link
-from service.domain.classify.place import named_service, physical_places
+from service.domain.classify.place import MAX_LOCATION, named_service, physical_places
 from service.domain.classify.providers import (
     PROVIDER_NAMES,
     SOLUTIONS,
@@ -58,22 +58,37 @@ class _Link(NamedTuple):
     url: str
 
 
-# A named tuple's own __new__ is a Python call; tuple.__new__ makes the same object in C.
-_new = tuple.__new__
-
-_CAPPED: dict[str, str] = {}  # reasons repeat across a calendar: tidy each text once
-
-
 def _cap(text: str) -> str:
-    found = _CAPPED.get(text)
-    if found is None:
-        found = " ".join(text.split())
-        found = found if len(found) <= MAX_REASON else found[: MAX_REASON - 1] + "…"
-        if len(text) <= 2 * MAX_REASON:  # long texts are rare: keep the memo small
-            if len(_CAPPED) >= 8192:
-                _CAPPED.clear()
-            _CAPPED[text] = found
-    return found
+    tidy = " ".join(text.split())
+    return tidy if len(tidy) <= MAX_REASON else tidy[: MAX_REASON - 1] + "…"
+
+
+def _read_link(raw: str, custom: Sequence[ProviderPattern]) -> tuple[str, tuple[str, str] | None]:
+    """The cleaned URL and its (provider key, name): a tenant's patterns first, then ours."""
+    if custom:
+        url = clean(raw)
+        return url, match_url(url, custom)
+    return _builtin_link(raw[:MAX_URL])  # the same reading (`clean` cuts there), a bounded key
+
+
+# The classifier's memos, both here. Links and locations repeat across a calendar (a series'
+# join link, the help and dial-in pages of every invitation, the same rooms), and reading one is
+# a pure function of its text. Bounded: the least recently used go first.
+@lru_cache(maxsize=4096)
+def _builtin_link(raw: str) -> tuple[str, tuple[str, str] | None]:
+    """The cleaned URL and its match in the built-in table."""
+    url = clean(raw)
+    return url, match_url(url)
+
+
+@lru_cache(maxsize=4096)
+def _physical_places(location: str) -> tuple[str, ...]:
+    return physical_places(location)
+
+
+def _places_in(location: str | None) -> tuple[str, ...]:
+    """`physical_places`, remembered (on the text it reads: the first MAX_LOCATION characters)."""
+    return _physical_places(location[:MAX_LOCATION]) if location else ()
 
 
 def _solution_provider(key: str | None) -> str | None:
@@ -93,8 +108,7 @@ def _conference_link(
     for point in conference.entry_points:
         if point.kind is not _VIDEO:
             continue
-        url = clean(point.uri.strip())
-        found = match_url(url, custom)
+        url, found = _read_link(point.uri.strip(), custom)
         key = _solution_provider(conference.solution) or (found[0] if found else None)
         if key is None:
             named = named_service(conference.name)  # an add-on's name: "Zoom Meeting"
@@ -112,11 +126,10 @@ def _text_links(
     for count, (position, raw) in enumerate(find_raw_urls(text[:MAX_TEXT])):
         if count >= MAX_URLS:
             return
-        url = clean(raw)
-        match = match_url(url, custom)
+        url, match = _read_link(raw, custom)
         if match is not None:
             key, name = match
-            found.append(_new(_Link, (rank, key == "other", position, key, name, url)))
+            found.append(_Link(rank, key == "other", position, key, name, url))
 
 
 def _join_links(meeting: Meeting, custom: Sequence[ProviderPattern]) -> list[_Link]:
@@ -139,8 +152,7 @@ def _listed_links(meeting: Meeting, custom: Sequence[ProviderPattern], found: li
     before = len(found)
     unmatched: list[tuple[int, str]] = []
     for position, raw in enumerate(meeting.links[:MAX_URLS]):
-        url = clean(raw.strip())
-        match = match_url(url, custom)
+        url, match = _read_link(raw.strip(), custom)
         if match is not None:
             found.append(_Link(1, match[0] == "other", position, match[0], match[1], url))
         elif "://" in url:
@@ -209,13 +221,13 @@ def _phone_bridge(meeting: Meeting) -> str | None:
 def _places(meeting: Meeting, people: People | None) -> list[str]:
     rooms = people.rooms if people else ()
     if not rooms:
-        places = physical_places(meeting.location) if meeting.location else ()
+        places = _places_in(meeting.location)
         return [f"physical location: {place}" for place in places[:2]]
     reasons = [f"room resource: {room}" for room in rooms[:2]]
     named = {room.lower() for room in rooms}
     reasons.extend(
         f"physical location: {place}"
-        for place in physical_places(meeting.location)[:2]
+        for place in _places_in(meeting.location)[:2]
         if place.lower() not in named
     )
     return reasons
@@ -280,15 +292,14 @@ def _classify(meeting: Meeting, custom: Sequence[ProviderPattern]) -> Classifica
     reasons.extend(people_reasons)
     if not_meeting:
         reasons.extend(f"not a meeting: {reason}" for reason in not_meeting)
-    capped = _CAPPED.get  # the tidy text of a reason seen before (never empty)
-    return builders.classification(
-        modality,
-        provider,
-        hybrid,
-        one_on_one,
-        not not_meeting,
-        join_url[:2048] if join_url else None,
-        tuple([capped(reason) or _cap(reason) for reason in reasons]),
+    return Classification(
+        modality=modality,
+        provider=provider,
+        hybrid=hybrid,
+        one_on_one=one_on_one,
+        is_meeting=not not_meeting,
+        join_url=join_url[:2048] if join_url else None,
+        reasons=tuple(_cap(reason) for reason in reasons),
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from urllib.parse import parse_qs, unquote
 
 # Besides http(s), the schemes meeting clients register: zoommtg, zoomus, msteams.
@@ -21,7 +20,6 @@ MAX_URL = 4096
 _TRAILING = ".,;:!?*)('"
 
 
-@lru_cache(maxsize=8192)  # boilerplate links repeat across a calendar
 def clean(url: str) -> str:
     """Trim punctuation that ends a sentence, decode entities, unwrap SafeLinks-style redirects."""
     url = url[:MAX_URL]

@@ -8,8 +8,8 @@ Anything else (an address, "Board Room 4", "Zoom Room Everest", "Café on 3rd") 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from functools import lru_cache
 
 from service.domain.classify.links import find_raw_urls
 from service.domain.classify.phone import is_phone_only
@@ -61,14 +61,19 @@ def _service_words() -> dict[str, str]:
 
 
 SERVICE_WORDS: Mapping[str, str] = _service_words()
+_SERVICE_SET = frozenset(SERVICE_WORDS)
+_NOT_PLACE_WORDS = _SERVICE_SET | _PLACEHOLDER
+
+
+_WORD = re.compile(r"[^\W_]+")  # a run of letters and digits: what str.isalnum() accepts
 
 
 def _words(text: str) -> list[str]:
     lowered = text.lower()
     for phrase in _VIRTUAL_PHRASES:
-        lowered = lowered.replace(phrase, " ")
-    cleaned = "".join(ch if ch.isalnum() else " " for ch in lowered)
-    return [w for w in cleaned.split() if not w.isdigit() and w not in _FILLER]
+        if phrase in lowered:
+            lowered = lowered.replace(phrase, " ")
+    return [w for w in _WORD.findall(lowered) if not w.isdigit() and w not in _FILLER]
 
 
 def virtual_kind(part: str) -> str | None:
@@ -84,9 +89,9 @@ def virtual_kind(part: str) -> str | None:
     words = _words(part)
     if not words:
         return "placeholder"
-    if all(w in SERVICE_WORDS for w in words):
+    if _SERVICE_SET.issuperset(words):
         return "service"
-    if all(w in _PLACEHOLDER or w in SERVICE_WORDS for w in words):
+    if _NOT_PLACE_WORDS.issuperset(words):
         return "placeholder"
     return None
 
@@ -113,12 +118,6 @@ def physical_places(location: str | None) -> tuple[str, ...]:
     """The parts of a location that name a physical place, in order."""
     if not location:
         return ()
-    return _physical_places(location[:MAX_LOCATION])
-
-
-# Locations repeat across a calendar ("Microsoft Teams Meeting", room names): cache the reading.
-@lru_cache(maxsize=4096)
-def _physical_places(location: str) -> tuple[str, ...]:
     return tuple(part for part in _parts(location) if virtual_kind(part) is None)
 
 
@@ -126,11 +125,6 @@ def named_service(location: str | None) -> tuple[str, str] | None:
     """(provider key, the words) when a location part only names a meeting service."""
     if not location:
         return None
-    return _named_service(location[:MAX_LOCATION])
-
-
-@lru_cache(maxsize=4096)
-def _named_service(location: str) -> tuple[str, str] | None:
     for part in _parts(location):
         if "://" in part or virtual_kind(part) != "service":
             continue

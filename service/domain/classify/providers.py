@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from service.domain.classify.links import clean
 
@@ -49,7 +48,7 @@ class ProviderPattern:
     @property
     def display_name(self) -> str:
         """A human name for reasons."""
-        return self.name or PROVIDER_NAMES.get(self.provider) or self.provider.replace("_", " ")
+        return self.name or display_name(self.provider)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +193,12 @@ PROVIDER_NAMES: Mapping[str, str] = {p.key: p.name for p in PROVIDERS} | {
     "other": "online meeting",
 }
 
+
+def display_name(provider: str) -> str:
+    """A provider key as people write it (`facetime` -> `FaceTime`); unknown keys in words."""
+    return PROVIDER_NAMES.get(provider) or provider.replace("_", " ")
+
+
 # Provider-own solution keys (Google conferenceSolution.key.type, Graph onlineMeetingProvider).
 SOLUTIONS: Mapping[str, str] = {
     "hangoutsmeet": "google_meet",
@@ -251,12 +256,6 @@ def build_index(patterns: Iterable[ProviderPattern], not_join: Iterable[str] = (
 BUILTIN_INDEX: Index = build_index(PATTERNS, NOT_JOIN)
 
 
-@lru_cache(maxsize=64)
-def custom_index(patterns: tuple[ProviderPattern, ...]) -> Index:
-    """An index of a tenant's own patterns (cached: tenants reuse the same tuple)."""
-    return build_index(patterns)
-
-
 _SPLIT = re.compile(
     r"[a-z][a-z0-9+.-]{0,15}://(?:[^/?#@\s]*@)?([^/?#:\s]*)[^/?#\s]*([^?#\s]*)", re.I
 )
@@ -295,14 +294,12 @@ def match_url(url: str, custom: Sequence[ProviderPattern] = ()) -> tuple[str, st
     if custom:
         parts = split_url(url)
         if parts is not None:
-            found = lookup(custom_index(tuple(custom)), *parts)
+            found = lookup(build_index(custom), *parts)
             if found is not None and found[0]:
                 return found
     return _match_builtin(url)
 
 
-# Boilerplate links (help pages, dial-in lists, the same room) repeat across a calendar.
-@lru_cache(maxsize=8192)
 def _match_builtin(url: str) -> tuple[str, str] | None:
     parts = split_url(url)
     if parts is None:

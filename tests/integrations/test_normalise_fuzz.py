@@ -24,9 +24,9 @@ from service.domain.classify import classify
 from service.domain.model import Classification, Meeting
 from service.domain.port import SkippedEvent
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 OWNER = "owner@example.com"
-# RAPPORT_FUZZ_EXAMPLES=5000 makes a soak of it (bench/README.md); the suite runs 150 each.
+# RAPPORT_FUZZ_EXAMPLES=5000 makes a soak of it (docs/performance.md); the suite runs 150 each.
 FUZZ = settings(
     max_examples=int(os.environ.get("RAPPORT_FUZZ_EXAMPLES", "150")),
     deadline=None,

@@ -12,7 +12,7 @@ from service.domain.model import (
     EventType,
     Response,
 )
-from tests.domain.classify.helpers import OWNER, TEAM, meeting, person, room
+from tests.service.domain.classify.helpers import OWNER, TEAM, meeting, person, room
 
 ANA = person("ana@northwind.example")
 

@@ -21,7 +21,7 @@ from service.domain.model import (
     Modality,
     Response,
 )
-from tests.domain.classify.helpers import OWNER, START
+from tests.service.domain.classify.helpers import OWNER, START
 
 FRAGMENTS = st.sampled_from(
     [

@@ -7,10 +7,16 @@ import re
 import pytest
 
 import service.domain.classify as classify_pkg
-from service.domain.classify import PROVIDERS, ProviderPattern, classify, provider_for_url
-from service.domain.classify.providers import match_url
+from service.domain.classify import (
+    PROVIDERS,
+    ProviderPattern,
+    classify,
+    display_name,
+    provider_for_url,
+)
+from service.domain.classify.providers import PROVIDER_NAMES, match_url
 from service.domain.model import Modality
-from tests.domain.classify.helpers import meeting
+from tests.service.domain.classify.helpers import meeting
 
 REQUIRED = (
     "zoom", "google_meet", "teams", "webex", "goto", "bluejeans", "jitsi", "whereby", "chime",
@@ -22,7 +28,7 @@ REQUIRED = (
 def test_export_public_api_is_declared() -> None:
     """The package says what it exports."""
     assert sorted(classify_pkg.__all__) == [
-        "PROVIDERS", "ProviderPattern", "classify", "provider_for_url",
+        "PROVIDERS", "ProviderPattern", "classify", "display_name", "provider_for_url",
     ]  # fmt: skip
 
 
@@ -32,6 +38,29 @@ def test_count_providers_at_least_75() -> None:
     assert len(set(keys)) == len(keys) >= 75
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", key) for key in keys)
     assert set(REQUIRED) <= set(keys)
+
+
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [
+        ("facetime", "FaceTime"),
+        ("whatsapp", "WhatsApp call"),
+        ("google_meet", "Google Meet"),
+        ("join_me", "join.me"),
+        ("phone", "phone bridge"),
+        ("other", "online meeting"),
+        ("acme_video", "acme video"),
+    ],
+)
+def test_display_name_provider_spelt_as_the_service_does(key: str, name: str) -> None:
+    """Every key has one display name, from the table; an unknown key reads as words."""
+    assert display_name(key) == name
+
+
+def test_display_name_every_table_key_named() -> None:
+    """The table names every provider, the phone bridge and `other`."""
+    assert {key: display_name(key) for key in PROVIDER_NAMES} == dict(PROVIDER_NAMES)
+    assert {p.key for p in PROVIDERS} | {"phone", "other"} == set(PROVIDER_NAMES)
 
 
 @pytest.mark.parametrize(
@@ -146,6 +175,15 @@ def test_classify_custom_pattern_used() -> None:
     custom = [ProviderPattern("rooms.acme.example", provider="acme_rooms")]
     got = classify(meeting(description="Join https://rooms.acme.example/r/1"), custom)
     assert (got.modality, got.provider) == (Modality.VIDEO, "acme_rooms")
+
+
+def test_classify_custom_pattern_wins_over_remembered_link() -> None:
+    """A link the classifier has read before still goes to a tenant's pattern first."""
+    event = meeting(description="Join https://meet.jit.si/acme-sync")
+    assert classify(event).provider == "jitsi"
+    custom = [ProviderPattern("meet.jit.si", "/acme", provider="acme_video")]
+    assert classify(event, custom).provider == "acme_video"
+    assert classify(event).provider == "jitsi"
 
 
 @pytest.mark.parametrize(

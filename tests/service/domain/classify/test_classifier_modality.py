@@ -12,7 +12,7 @@ from service.domain.model import (
     EntryPointKind,
     Modality,
 )
-from tests.domain.classify.helpers import TEAM, meeting, room
+from tests.service.domain.classify.helpers import TEAM, meeting, room
 
 ZOOM = "https://acme.zoom.us/j/94712345678?pwd=abc"
 MEET = "https://meet.google.com/abc-defg-hij"

@@ -12,7 +12,7 @@ import pytest
 
 from service.domain.classify import classify
 from service.domain.model import Classification, Modality
-from tests.domain.classify.helpers import meeting
+from tests.service.domain.classify.helpers import meeting
 
 MB = 1_000_000
 GUARD_SECONDS = 60
