@@ -52,6 +52,17 @@ class FetchSettings(BaseModel):
     max_redirects: int = Field(default=3, ge=0, le=10)
 
 
+class SchedulerSettings(BaseModel):
+    """The in-process scheduler of `rapport serve` and the due rules of `rapport tick`
+    (`RAPPORT_SCHEDULER__*`)."""
+
+    sync_interval_s: float = Field(default=900.0, ge=1)
+    poll_s: float = Field(default=5.0, gt=0, le=30)
+    plan_interval_s: float = Field(default=300.0, ge=1)
+    sync_concurrency: int = Field(default=2, ge=1, le=32)
+    shutdown_grace_s: float = Field(default=30.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Every setting: `RAPPORT_<NAME>`, groups nested with `__` (`RAPPORT_SMTP__HOST`)."""
 
@@ -73,6 +84,7 @@ class Settings(BaseSettings):
     mail: MailSettings = MailSettings()
     smtp: SmtpSettings = SmtpSettings()
     fetch: FetchSettings = FetchSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
 
     @field_validator("default_timezone")
     @classmethod

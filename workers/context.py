@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from integrations.ics import FetchPolicy, IcsConnector
-from service.config import FetchSettings, Settings, SmtpSettings
+from service.config import FetchSettings, SchedulerSettings, Settings, SmtpSettings
 from service.domain.port import Connector
 from service.email import EmailRenderer, MaildirOutbox, Mailer, SmtpConfig, SmtpMailer
 from service.email.addressing import LinkSigner, MailConfig
 from service.runtime import Clock, Runtime, system_clock
 from service.secrets import KEY_FILE_NAME, SecretBox, load_secret_box
 from service.storage import Database
+from workers.cron import Schedule
 
 
 def smtp_config(smtp: SmtpSettings) -> SmtpConfig | None:
@@ -69,6 +71,17 @@ def fetch_policy(fetch: FetchSettings, *, allow_files: bool = False) -> FetchPol
         total_timeout_s=fetch.timeout_s,
         max_redirects=fetch.max_redirects,
         allow_files=allow_files,
+    )
+
+
+def schedule(scheduler: SchedulerSettings) -> Schedule:
+    """How often the scheduler (`rapport serve`) and `rapport tick` run each job."""
+    return Schedule(
+        sync_interval=timedelta(seconds=scheduler.sync_interval_s),
+        poll=timedelta(seconds=scheduler.poll_s),
+        plan_interval=timedelta(seconds=scheduler.plan_interval_s),
+        sync_concurrency=scheduler.sync_concurrency,
+        shutdown_grace=timedelta(seconds=scheduler.shutdown_grace_s),
     )
 
 

@@ -1,7 +1,8 @@
 """The `rapport` command line: the composition root for the embedded default and operators.
 
-Commands: `demo`, `classify`, `migrate`, `serve`, `worker`, and the operator commands `admin`,
-`people`, `connect`, `connections`, `meetings`, `nudges`, `policy` (registered below).
+Commands: `demo`, `classify`, `migrate`, `serve`, `worker`, the operator commands `admin`,
+`people`, `connect`, `connections`, `meetings`, `nudges`, `policy`, and the jobs `sync`, `tick`
+(registered below).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from service.cli import views
+from service.cli import jobs, views
+from service.cli import serve as serve_command
 from service.cli.admin import admin_app
 from service.cli.connect import connect_app
 from service.cli.people import people_app
@@ -123,13 +125,6 @@ def migrate() -> None:
 
 
 @app.command()
-def serve() -> None:
-    """Run the API and admin pages (not yet: arrives with the API issue)."""
-    console.print("rapport serve: not yet available in this version (the API is a later issue).")
-    raise typer.Exit(1)
-
-
-@app.command()
 def worker() -> None:
     """Run the arq workers (not yet: arrives with the workers issue)."""
     console.print("rapport worker: not yet available in this version (a later issue).")
@@ -144,6 +139,10 @@ app.command("connections")(views.connections)
 app.command("meetings")(views.meetings)
 app.command("nudges")(views.nudges)
 app.add_typer(policy_app, name="policy")
+# Jobs run once (`sync`, `tick`) and the long-running service (`serve`).
+app.command("sync")(jobs.sync)
+app.command("tick")(jobs.tick)
+app.command("serve")(serve_command.serve)
 
 
 def main() -> None:

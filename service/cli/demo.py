@@ -13,17 +13,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from integrations.ics import FetchPolicy, IcsConnector
+from service.cli.jobs import RichSyncProgress, sync_progress_bar
 from service.config import Settings
-from service.domain.port import CalendarRef, SyncWindow
 from service.email import MaildirOutbox
 from service.pipeline.delivery import DeliveryOutcome, deliver_due
 from service.pipeline.planning import PlanningOutcome, plan_upcoming
 from service.pipeline.policies import tenant_policy
-from service.pipeline.sync import sync_calendar, sync_scope
 from service.pipeline.weekly_reports import ReportOutcome, send_weekly_reports
 from service.runtime import Runtime, fixed_clock
 from service.sample import SampleOrganisation, load_sample
@@ -39,8 +37,8 @@ from service.storage import (
     redacted_url,
 )
 from workers.context import open_runtime
+from workers.sync import sync_tenant
 
-FUTURE = timedelta(days=15)
 WORKDAY_END = time(17, 0)
 
 
@@ -73,7 +71,7 @@ def coming_working_day(now: datetime, timezone: str) -> datetime:
 
 async def _load_organisation(
     db: Database, sample: SampleOrganisation, feeds: dict[str, Path]
-) -> tuple[int, dict[str, tuple[int, str]]]:
+) -> int:
     """Store the sample tenant, its people and one iCalendar connection per person."""
     async with db.session() as session:
         tenant = await TenantRepository(session).get_or_create(
@@ -90,12 +88,10 @@ async def _load_organisation(
             ]
         )  # fmt: skip
         calendars = CalendarRepository(session, tenant.id)
-        connections = {
-            email: (await calendars.ensure(ids[email], "ics", str(path)), str(path))
-            for email, path in feeds.items()
-        }
+        for email, path in feeds.items():
+            await calendars.ensure(ids[email], "ics", str(path))
         await session.commit()
-    return tenant.id, connections
+    return tenant.id
 
 
 async def run_demo(settings: Settings, now: datetime, console: Console) -> DemoResult:
@@ -118,8 +114,8 @@ async def run_demo(settings: Settings, now: datetime, console: Console) -> DemoR
         settings, clock=fixed_clock(now), mailer=MaildirOutbox(settings.outbox_dir.resolve()),
         connectors={"ics": connector},
     ) as rt:  # fmt: skip
-        tenant_id, connections = await _load_organisation(rt.db, sample, feeds)
-        await _sync_all(rt, tenant_id, sample, connections, console, result)
+        tenant_id = await _load_organisation(rt.db, sample, feeds)
+        await _sync_all(rt, tenant_id, console, result)
         until = _day_end_everywhere(day_start, sample)
         console.print("• planning nudges")
         result.planning = await plan_upcoming(rt, tenant_id, until)
@@ -143,38 +139,15 @@ def _day_end_everywhere(day_start: datetime, sample: SampleOrganisation) -> date
     )
 
 
-async def _sync_all(
-    rt: Runtime,
-    tenant_id: int,
-    sample: SampleOrganisation,
-    connections: dict[str, tuple[int, str]],
-    console: Console,
-    result: DemoResult,
-) -> None:
+async def _sync_all(rt: Runtime, tenant_id: int, console: Console, result: DemoResult) -> None:
     """Sync every sample person's feed through the real iCalendar connector, with progress."""
-    policy = await tenant_policy(rt, tenant_id)
-    now = rt.now()
-    window = SyncWindow(now - timedelta(days=policy.relationships.lookback_days), now + FUTURE)
-    scope = await sync_scope(rt, tenant_id, window)
-    connector = rt.connector("ics")
-    with Progress(
-        TextColumn("• syncing calendars"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.description}"), console=console, transient=False,
-    ) as progress:  # fmt: skip
-        task = progress.add_task("", total=len(connections))
-        for person in sample.people:
-            progress.update(task, description=person.email)
-            connection_id, source = connections[person.email]
-            calendar = CalendarRef(
-                owner=person.email, source=source, default_timezone=person.timezone
-            )
-            outcome = await sync_calendar(rt, scope, connection_id, calendar, connector)
-            result.meetings_synced += outcome.meetings
-            result.events_skipped += outcome.skipped
-            if outcome.error:
-                result.errors.append(f"{person.email}: {outcome.error}")
-            progress.advance(task)
-        progress.update(task, description="done")
+    with sync_progress_bar(console) as bar:
+        round_ = await sync_tenant(rt, tenant_id, progress=RichSyncProgress(bar))
+    for synced in round_.results:
+        result.meetings_synced += synced.meetings
+        result.events_skipped += synced.skipped_events
+        if synced.message:
+            result.errors.append(f"{synced.person}: {synced.message}")
 
 
 def _print_summary(console: Console, result: DemoResult, settings: Settings) -> None:

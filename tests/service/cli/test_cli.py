@@ -41,8 +41,7 @@ def test_run_cli_demo_bad_now_is_clear(tmp_path: Path) -> None:
     assert "ISO 8601" in run.stderr
 
 
-def test_run_cli_serve_and_worker_say_not_yet() -> None:
-    for command in ("serve", "worker"):
-        run = _rapport(command)
-        assert run.returncode == 1
-        assert "not yet" in run.stderr
+def test_run_cli_worker_says_not_yet() -> None:
+    run = _rapport("worker")
+    assert run.returncode == 1
+    assert "not yet" in run.stderr

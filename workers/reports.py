@@ -1,0 +1,80 @@
+"""The weekly-report job: each person's report at their local report time.
+
+The policy has no report day or time yet, so every person's report is due on Monday at 08:00
+in their own time zone (`REPORT_WEEKDAY`, `REPORT_TIME`), for the local week that just ended.
+`send_weekly_reports` claims each report (person, week) before sending it, so running this job
+often sends nothing twice; the job only calls it when someone's report is due and not yet sent,
+because the pipeline reads the look-back window of meetings each time it runs.
+
+The pipeline sends every report whose local week has ended once it runs, so in a tenant spread
+over several time zones the people west of the first one due get theirs at that moment (after
+their own local Monday midnight), not at their own 08:00.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+import structlog
+
+from service.domain.zones import known_zone
+from service.pipeline.policies import tenant_policy
+from service.pipeline.relationships import report_week
+from service.pipeline.weekly_reports import ReportOutcome, send_weekly_reports
+from service.runtime import Runtime
+from service.storage import PeopleRepository, PersonRow, ReportRepository
+
+log = structlog.get_logger(__name__)
+
+REPORT_WEEKDAY = 0  # Monday (datetime.weekday())
+REPORT_TIME = time(8, 0)
+
+
+def report_moment(now: datetime, timezone: str) -> datetime:
+    """This local week's report time (Monday 08:00 in `timezone`), in UTC."""
+    zone = known_zone(timezone) or UTC
+    local = now.astimezone(zone).date()
+    day = local - timedelta(days=(local.weekday() - REPORT_WEEKDAY) % 7)
+    return datetime.combine(day, REPORT_TIME, zone).astimezone(UTC)
+
+
+@dataclass(slots=True)
+class ReportRound:
+    """Whether reports were due, and what sending them did."""
+
+    due: bool
+    outcome: ReportOutcome | None = None
+
+
+async def reports_due(rt: Runtime, tenant_id: int) -> bool:
+    """True when some active, subscribed person's report time has passed and their report for
+    the week that ended is not sent yet (or failed)."""
+    now = rt.now()
+    async with rt.db.session() as session:
+        people = [p async for p in PeopleRepository(session, tenant_id).iter_all()]
+        reports = ReportRepository(session, tenant_id)
+        for person in people:
+            if not _waiting(person, now):
+                continue
+            row = await reports.get(person.id, report_week(now, _zone_name(person))[0])
+            if row is None or row.state == "failed":
+                return True
+    return False
+
+
+def _zone_name(person: PersonRow) -> str:
+    return person.timezone if known_zone(person.timezone) is not None else "UTC"
+
+
+def _waiting(person: PersonRow, now: datetime) -> bool:
+    return person.active and not person.opted_out and now >= report_moment(now, _zone_name(person))
+
+
+async def send_reports_due(rt: Runtime, tenant_id: int) -> ReportRound:
+    """Send the weekly reports that are due (see the module docstring); nothing when none is."""
+    if not await reports_due(rt, tenant_id):
+        return ReportRound(due=False)
+    outcome = await send_weekly_reports(rt, tenant_id, await tenant_policy(rt, tenant_id))
+    log.info("reports.round", tenant_id=tenant_id, people=outcome.people, sent=outcome.sent)
+    return ReportRound(due=True, outcome=outcome)
