@@ -1,27 +1,30 @@
-"""The iCalendar connector: fetch a feed, expand it over the window, yield pages of meetings."""
+"""The iCalendar connector: fetch a feed, expand it over the window, yield pages of meetings.
+
+Every failure comes out as a connector error with a bounded message (`errors`); a feed over
+its budget keeps what fits and says what it left out in the last page's `warnings`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
-import json
 import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from typing import ClassVar
 
 import structlog
 
-from integrations.ics.expand import iter_feed
-from integrations.ics.fetch import FetchPolicy, fetch_feed
+from integrations.ics.budget import DEFAULT_BUDGET, FeedBudget
+from integrations.ics.cursor import IcsCursor
+from integrations.ics.errors import bounded, clip, unexpected
+from integrations.ics.expand import ParsedFeed, expand_feed
+from integrations.ics.fetch import FetchPolicy, FetchResult, fetch_feed
 from integrations.ics.isolate import expand_in_child
 from integrations.ics.normalise import InvalidFeed
 from integrations.ics.props import zone
-from service.domain.model import Meeting
 from service.domain.port import (
     CalendarRef,
+    ConnectorError,
     Feature,
     ProviderUnavailable,
     PullPage,
@@ -29,75 +32,14 @@ from service.domain.port import (
     SyncWindow,
 )
 
+__all__ = ["IcsConnector", "IcsCursor"]
+
 log = structlog.get_logger(__name__)
 PAGE_SIZE = 500
 PARSE_TIMEOUT_S = 60.0
-# One feed is parsed at a time: the GIL serialises the work anyway, and the parser's
-# warnings.catch_warnings() is not safe when two threads enter it at once.
+# One feed is parsed at a time: the GIL serialises the work anyway, icalendar's time zone
+# cache is process-wide, and warnings.catch_warnings() is not safe in two threads at once.
 _PARSE_LOCK = threading.Lock()
-
-
-def _take(items: Iterator[Meeting | SkippedEvent], count: int) -> list[Meeting | SkippedEvent]:
-    with _PARSE_LOCK:
-        return list(itertools.islice(items, count))
-
-
-@dataclass(frozen=True, slots=True)
-class IcsCursor:
-    """What we remember about a feed between pulls: validators, the body's hash, and the
-    span the last full sync expanded recurrences over (`window_start`/`window_end`, ISO 8601)."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-    sha256: str | None = None
-    window_start: str | None = None
-    window_end: str | None = None
-
-    def covers(self, window: SyncWindow) -> bool:
-        """True when the last full sync expanded over at least all of `window`."""
-        if self.window_start is None or self.window_end is None:
-            return False
-        try:
-            start = datetime.fromisoformat(self.window_start)
-            end = datetime.fromisoformat(self.window_end)
-            return start <= window.start and window.end <= end
-        except (ValueError, TypeError):
-            return False
-
-    @classmethod
-    def parse(cls, text: str | None) -> IcsCursor:
-        """Read a cursor; a missing or unreadable one means start afresh."""
-        if not text:
-            return cls()
-        try:
-            raw = json.loads(text)
-        except ValueError:
-            return cls()
-        if not isinstance(raw, dict):
-            return cls()
-
-        def pick(key: str) -> str | None:
-            value = raw.get(key)
-            return value if isinstance(value, str) and value else None
-
-        return cls(
-            pick("etag"),
-            pick("last_modified"),
-            pick("sha256"),
-            pick("window_start"),
-            pick("window_end"),
-        )
-
-    def dump(self) -> str:
-        """The cursor as the JSON string stored with the calendar."""
-        fields = {
-            "etag": self.etag,
-            "last_modified": self.last_modified,
-            "sha256": self.sha256,
-            "window_start": self.window_start,
-            "window_end": self.window_end,
-        }
-        return json.dumps(fields, sort_keys=True)
 
 
 class IcsConnector:
@@ -111,11 +53,14 @@ class IcsConnector:
         policy: FetchPolicy,
         page_size: int = PAGE_SIZE,
         parse_timeout_s: float | None = PARSE_TIMEOUT_S,
+        budget: FeedBudget = DEFAULT_BUDGET,
     ) -> None:
-        """Keep the fetch policy and limits (passed in: integrations never read settings).
+        """Keep the fetch policy, the feed budget and limits (passed in: integrations never
+        read settings).
 
         `parse_timeout_s`: read each feed in a child process killed after that long (hostile
-        recurrence rules can burn minutes of CPU); None reads it in a thread of this process.
+        recurrence rules can burn minutes of CPU); None reads it in a thread of this process
+        (trusted feeds only: nothing can stop a thread).
         """
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
@@ -124,11 +69,26 @@ class IcsConnector:
         self.policy = policy
         self.page_size = page_size
         self.parse_timeout_s = parse_timeout_s
+        self.budget = budget
 
     async def pull(
         self, calendar: CalendarRef, cursor: str | None, window: SyncWindow
     ) -> AsyncIterator[PullPage]:
-        """Yield the feed's meetings in `window`; one not_modified page when nothing changed."""
+        """Yield the feed's meetings in `window`; one not_modified page when nothing changed.
+
+        Raises only ConnectorErrors, each with a message of at most 500 characters.
+        """
+        try:
+            async for page in self._pull(calendar, cursor, window):
+                yield page
+        except ConnectorError as exc:
+            raise bounded(exc) from exc.__cause__
+        except Exception as exc:
+            raise unexpected(exc, "reading the calendar") from exc
+
+    async def _pull(
+        self, calendar: CalendarRef, cursor: str | None, window: SyncWindow
+    ) -> AsyncIterator[PullPage]:
         previous = IcsCursor.parse(cursor)
         # An unchanged feed still has new instances when the window reaches further than the
         # last expansion did: only then may "not modified" skip the work.
@@ -139,65 +99,95 @@ class IcsConnector:
             last_modified=previous.last_modified if may_skip else None,
             policy=self.policy,
         )
-        if fetched.body is None:
-            log.info("ics.not_modified", calendar_id=calendar.calendar_id, reason="http_304")
-            yield PullPage(cursor=cursor, last=True, not_modified=True)
+        unchanged = self._unchanged(calendar, cursor, previous, fetched, may_skip)
+        if unchanged is not None:
+            yield unchanged
             return
-        digest = hashlib.sha256(fetched.body).hexdigest()
-        if may_skip and digest == previous.sha256:
-            kept = IcsCursor(
-                fetched.etag,
-                fetched.last_modified,
-                digest,
-                previous.window_start,
-                previous.window_end,
-            )
-            log.info("ics.not_modified", calendar_id=calendar.calendar_id, reason="same_body")
-            yield PullPage(cursor=kept.dump(), last=True, not_modified=True)
-            return
+        assert fetched.body is not None  # a 304 is always "unchanged"
         new_cursor = IcsCursor(
             fetched.etag,
             fetched.last_modified,
-            digest,
+            hashlib.sha256(fetched.body).hexdigest(),
             window.start.isoformat(),
             window.end.isoformat(),
         ).dump()
-        page = PullPage()
-        count = 0
-        async for chunk in self._read(fetched.body, calendar, window):
-            for item in chunk:
-                if isinstance(item, SkippedEvent):
-                    self._log_skip(calendar, item)
-                    page.skipped.append(item)
-                    continue
-                if len(page.meetings) >= self.page_size:
-                    yield page
-                    page = PullPage()
-                page.meetings.append(item)
-                count += 1
-        page.cursor = new_cursor
-        page.last = True
-        log.info("ics.pulled", calendar_id=calendar.calendar_id, meetings=count)
-        yield page
+        feed = await self._read(fetched.body, calendar, window)
+        for page in self._pages(feed, calendar):
+            if page.last:
+                page.cursor = new_cursor
+            yield page
 
-    async def _read(
-        self, body: bytes, calendar: CalendarRef, window: SyncWindow
-    ) -> AsyncIterator[list[Meeting | SkippedEvent]]:
-        """The feed's items in chunks, read off the event loop (big feeds take CPU seconds)."""
+    @staticmethod
+    def _unchanged(
+        calendar: CalendarRef,
+        cursor: str | None,
+        previous: IcsCursor,
+        fetched: FetchResult,
+        may_skip: bool,
+    ) -> PullPage | None:
+        """The one not_modified page when the feed is unchanged since the cursor, else None."""
+        if fetched.body is None:
+            log.info("ics.not_modified", calendar_id=calendar.calendar_id, reason="http_304")
+            return PullPage(cursor=cursor, last=True, not_modified=True)
+        digest = hashlib.sha256(fetched.body).hexdigest()
+        if not may_skip or digest != previous.sha256:
+            return None
+        kept = IcsCursor(
+            fetched.etag,
+            fetched.last_modified,
+            digest,
+            previous.window_start,
+            previous.window_end,
+        )
+        log.info("ics.not_modified", calendar_id=calendar.calendar_id, reason="same_body")
+        return PullPage(cursor=kept.dump(), last=True, not_modified=True)
+
+    async def _read(self, body: bytes, calendar: CalendarRef, window: SyncWindow) -> ParsedFeed:
+        """The feed expanded, off the event loop (big feeds take CPU seconds)."""
         zone_name = self._zone(calendar)
         try:
             if self.parse_timeout_s is not None:
-                yield await expand_in_child(
-                    body, calendar.owner, window, zone_name, timeout_s=self.parse_timeout_s
+                return await expand_in_child(
+                    body,
+                    calendar.owner,
+                    window,
+                    zone_name,
+                    timeout_s=self.parse_timeout_s,
+                    budget=self.budget,
                 )
-                return
-            items = iter_feed(body, calendar.owner, window, zone_name)
-            while chunk := await asyncio.to_thread(_take, items, self.page_size):
-                yield chunk
+            return await asyncio.to_thread(self._expand, body, calendar.owner, window, zone_name)
         except InvalidFeed as exc:
             # Not iCalendar (an error or login page, a truncated body): never a sync that
             # empties the calendar; retried later like any other transient failure.
-            raise ProviderUnavailable(f"the calendar source is not iCalendar: {exc}") from exc
+            raise ProviderUnavailable(clip(f"the calendar source is not iCalendar: {exc}")) from exc
+
+    def _expand(self, body: bytes, owner: str, window: SyncWindow, zone_name: str) -> ParsedFeed:
+        with _PARSE_LOCK:
+            return expand_feed(body, owner, window, zone_name, budget=self.budget)
+
+    def _pages(self, feed: ParsedFeed, calendar: CalendarRef) -> Iterator[PullPage]:
+        """The feed's items in pages of at most `page_size` meetings; skips go with the page
+        they were met in; the last page carries the warnings (the cursor is set by the caller)."""
+        page = PullPage()
+        count = 0
+        for item in feed.items:
+            if isinstance(item, SkippedEvent):
+                self._log_skip(calendar, item)
+                page.skipped.append(item)
+                continue
+            if len(page.meetings) >= self.page_size:
+                yield page
+                page = PullPage()
+            page.meetings.append(item)
+            count += 1
+        page.last = True
+        page.warnings = tuple(feed.warnings)
+        if feed.warnings:
+            log.warning(
+                "ics.over_budget", calendar_id=calendar.calendar_id, warnings=list(feed.warnings)
+            )
+        log.info("ics.pulled", calendar_id=calendar.calendar_id, meetings=count)
+        yield page
 
     @staticmethod
     def _zone(calendar: CalendarRef) -> str:
@@ -205,7 +195,7 @@ class IcsConnector:
             log.warning(
                 "ics.bad_default_timezone",
                 calendar_id=calendar.calendar_id,
-                timezone=calendar.default_timezone,
+                timezone=clip(calendar.default_timezone, 100),
             )
             return "UTC"
         return calendar.default_timezone
@@ -215,6 +205,6 @@ class IcsConnector:
         log.warning(
             "ics.event_skipped",
             calendar_id=calendar.calendar_id,
-            source_id=item.source_id,
-            reason=item.reason,
+            source_id=clip(item.source_id or "", 200) or None,
+            reason=clip(item.reason),
         )

@@ -1,38 +1,37 @@
-"""Expand a feed's recurrences inside a sync window into meeting instances (pure).
+"""Expand a feed's recurrences inside a sync window into meeting instances, within a budget.
 
-Each series (all VEVENTs sharing a UID) is expanded on its own, lazily and in time order,
-so one broken or runaway series is skipped with a reason while the rest of the feed goes on.
+In order: components past the budget and costly time zones are left out before parsing
+(`rawfeed`); each VEVENT is read on its own (a broken one is a SkippedEvent), its attendee
+list cut to the budget; the VEVENTs are grouped by UID and each series is expanded on its
+own (`series`), in feed order, given the room the feed's budget has left (`budget.Keeper`).
+What a series cannot give (a bad rule, an error, too long) is a SkippedEvent; what the
+budget left out is said in `ParsedFeed.warnings`.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from datetime import date, timedelta, tzinfo
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import icalendar
-import recurring_ical_events
 
-from integrations.ics import props
+from integrations.ics import props, rawfeed
+from integrations.ics.budget import DEFAULT_BUDGET, FeedBudget, Keeper
 from integrations.ics.normalise import (
-    EVENT_ERRORS,
-    SERIES_PROPERTIES,
     calendar_zone,
     check_owner,
     default_zone,
     normalise_in_zone,
     parse_calendars,
 )
+from integrations.ics.series import Expansion, Series
+from integrations.ics.timelimit import OutOfTime, time_limit
 from service.domain.model import Meeting
 from service.domain.port import SkippedEvent, SyncWindow
 
-# A daily meeting over 27 years; more than this in one window is a runaway rule (FREQ=SECONDLY).
-MAX_OCCURRENCES_PER_SERIES = 10_000
-# Expansion slices: start small, grow fourfold while sparse, halve while dense.
-_FIRST_SLICE = timedelta(minutes=15)
-_SMALLEST_SLICE = timedelta(minutes=1)
-_SPARSE, _DENSE = 256, 1024
+OUT_OF_TIME = "not read: the feed's time budget ran out"
 # Properties that may appear once; some producers repeat them (two DTSTARTs): keep the first.
 _SINGLETONS = (
     "UID",
@@ -53,10 +52,46 @@ _SINGLETONS = (
 
 @dataclass(slots=True)
 class ParsedFeed:
-    """A feed expanded over a window: the meeting instances and the events that were skipped."""
+    """A feed expanded over a window: meeting instances and skipped events in feed order,
+    and what the budget left out, in words (empty when everything fit)."""
 
-    meetings: list[Meeting] = field(default_factory=list)
-    skipped: list[SkippedEvent] = field(default_factory=list)
+    items: list[Meeting | SkippedEvent] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def meetings(self) -> list[Meeting]:
+        """The meeting instances."""
+        return [item for item in self.items if isinstance(item, Meeting)]
+
+    @property
+    def skipped(self) -> list[SkippedEvent]:
+        """The events (or series) that could not be read, each with its reason."""
+        return [item for item in self.items if isinstance(item, SkippedEvent)]
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What was cut or left out along the way, for the warnings."""
+
+    budget: FeedBudget
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def warnings(self) -> list[str]:
+        budget, counts = self.budget, self.counts
+        texts = {
+            "titles": f"{{}} titles cut to {budget.max_title_chars} characters",
+            "attendees": f"{{}} events had their attendees cut to {budget.max_attendees_per_event}",
+            "series": (
+                f"over budget: {{}} recurring series left out "
+                f"(a feed may have at most {budget.max_series_per_feed})"
+            ),
+            "capped": (
+                f"over budget: {{}} series had more than {budget.max_instances_per_series} "
+                "instances in the window; their later instances were left out"
+            ),
+            "late": "out of time: {} events or series left out unread",
+        }
+        return [text.format(counts[key]) for key, text in texts.items() if counts[key]]
 
 
 def expand_feed(
@@ -65,47 +100,118 @@ def expand_feed(
     window: SyncWindow,
     default_tz: str = "UTC",
     *,
-    max_per_series: int = MAX_OCCURRENCES_PER_SERIES,
+    budget: FeedBudget = DEFAULT_BUDGET,
+    deadline: float | None = None,
+    interruptible: bool = False,
 ) -> ParsedFeed:
-    """Expand every series of the feed inside `window` into meetings (UTC), skipping bad ones."""
-    feed = ParsedFeed()
-    for item in iter_feed(data, owner, window, default_tz, max_per_series=max_per_series):
-        if isinstance(item, Meeting):
-            feed.meetings.append(item)
-        else:
-            feed.skipped.append(item)
-    return feed
+    """Expand every series of the feed inside `window` into meetings (UTC), within `budget`.
 
-
-def iter_feed(
-    data: bytes,
-    owner: str,
-    window: SyncWindow,
-    default_tz: str = "UTC",
-    *,
-    max_per_series: int = MAX_OCCURRENCES_PER_SERIES,
-) -> Iterator[Meeting | SkippedEvent]:
-    """Like `expand_feed`, one item at a time (one series in memory at once)."""
+    `deadline` (a `time.monotonic()` value): past it, what is left is skipped as unread.
+    `interruptible`: a series running longer than `budget.max_seconds_per_series` is
+    interrupted (SIGALRM: only in a process's main thread; the feed reader's child).
+    Raises InvalidFeed when the bytes are not iCalendar, ValueError for a bad owner or zone.
+    """
     owner = check_owner(owner)
     default = default_zone(default_tz)
+    data, warnings = rawfeed.trim(data, budget)
+    keeper = Keeper(budget)
+    tally = _Tally(budget)
+    reader = _Reader(owner, window, budget, keeper, tally, deadline, interruptible)
     for calendar in parse_calendars(data):
-        tz = calendar_zone(calendar, default)
+        reader.read(calendar, calendar_zone(calendar, default))
+    return ParsedFeed(keeper.items(), [*warnings, *tally.warnings(), *keeper.warnings()])
+
+
+class _Reader:
+    """Reads one calendar after another into the keeper."""
+
+    def __init__(
+        self,
+        owner: str,
+        window: SyncWindow,
+        budget: FeedBudget,
+        keeper: Keeper,
+        tally: _Tally,
+        deadline: float | None,
+        interruptible: bool,
+    ) -> None:
+        self.owner = owner
+        self.window = window
+        self.budget = budget
+        self.keeper = keeper
+        self.tally = tally
+        self.deadline = deadline
+        self.series_seconds = budget.max_seconds_per_series if interruptible else None
+        self.recurring = 0
+
+    def late(self) -> bool:
+        """True once the deadline has passed."""
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def read(self, calendar: icalendar.Calendar, tz: ZoneInfo) -> None:
+        """Read one calendar's events and expand its series, in feed order."""
+        groups = self._events(calendar, tz)
+        calscale = props.text(calendar, "CALSCALE")
+        for uid, members in groups.items():
+            series = Series(uid, members, self.owner, tz, self.budget)
+            found = self._expand(series, calscale)
+            meetings: list[Meeting] = []
+            for item in found.items:
+                if isinstance(item, Meeting):
+                    meetings.append(item)
+                else:
+                    self.keeper.skip(item)
+            if meetings:
+                self.keeper.add(meetings, cut_short=found.cut_short)
+
+    def _events(
+        self, calendar: icalendar.Calendar, tz: ZoneInfo
+    ) -> dict[str, list[tuple[icalendar.Component, Meeting]]]:
+        """Each VEVENT read on its own (a broken one is reported, not its whole series),
+        grouped by UID in feed order."""
         groups: dict[str, list[tuple[icalendar.Component, Meeting]]] = {}
+        budget = self.budget
         for event in calendar.walk("VEVENT"):
+            if self.late():
+                self.tally.counts["late"] += 1
+                self.keeper.skip(SkippedEvent(props.text(event, "UID"), OUT_OF_TIME))
+                continue
             _keep_first_values(event)
-            # Read each VEVENT once on its own so a broken one is reported and left out,
-            # instead of breaking the expansion of its whole series.
-            checked = normalise_in_zone(event, owner, tz, series=None)
+            if props.limit_attendees(event, self.owner, budget.max_attendees_per_event):
+                self.tally.counts["attendees"] += 1
+            if len(props.text(event, "SUMMARY") or "") > budget.max_title_chars:
+                self.tally.counts["titles"] += 1
+            checked = normalise_in_zone(event, self.owner, tz, series=None, limits=budget)
             if isinstance(checked, SkippedEvent):
-                yield checked
+                self.keeper.skip(checked)
                 continue
             if props.text(event, "UID") is None:
                 event["UID"] = icalendar.vText(checked.uid)
             groups.setdefault(checked.uid, []).append((event, checked))
-        calscale = props.text(calendar, "CALSCALE")
-        for uid, members in groups.items():
-            series = _Series(uid, members, owner, tz)
-            yield from series.expand(calscale, window, max_per_series)
+        return groups
+
+    def _expand(self, series: Series, calscale: str | None) -> Expansion:
+        if self.late():
+            self.tally.counts["late"] += 1
+            return Expansion([SkippedEvent(series.uid, OUT_OF_TIME)])
+        if series.recurring:
+            self.recurring += 1
+            if self.recurring > self.budget.max_series_per_feed:
+                self.tally.counts["series"] += 1
+                reason = (
+                    f"not expanded: the feed has more than {self.budget.max_series_per_feed} "
+                    "recurring series"
+                )
+                return Expansion([SkippedEvent(series.uid, reason)])
+        try:
+            with time_limit(self.series_seconds):
+                found = series.expand(calscale, self.window, self.keeper.room())
+        except OutOfTime:
+            reason = f"took longer than {self.series_seconds:g} s to expand; left out"
+            return Expansion([SkippedEvent(series.uid, reason)])
+        if found.capped:
+            self.tally.counts["capped"] += 1
+        return found
 
 
 def _keep_first_values(event: icalendar.Component) -> None:
@@ -113,152 +219,3 @@ def _keep_first_values(event: icalendar.Component) -> None:
         value = event.get(name)
         if isinstance(value, list) and value:
             event[name] = value[0]
-
-
-def _value(component: icalendar.Component, name: str) -> object:
-    return getattr(props.first(component, name), "dt", None)
-
-
-def _occurrences(
-    query: recurring_ical_events.CalendarQuery, window: SyncWindow
-) -> Iterator[icalendar.Component]:
-    """Occurrences in the window, in adaptive time slices: memory stays bounded for runaway
-    rules (FREQ=SECONDLY), and each rule is walked a few dozen times, not once per instance
-    as `after()` does (quadratic for a daily series over a year)."""
-    span = _FIRST_SLICE
-    start = window.start
-    while start < window.end:
-        stop = min(start + span, window.end)
-        found = query.between(start, stop)
-        yield from found
-        start = stop
-        if len(found) < _SPARSE:
-            span *= 4
-        elif len(found) > _DENSE and span > _SMALLEST_SLICE:
-            span /= 2
-
-
-def _has_range(event: icalendar.Component) -> bool:
-    params = getattr(props.first(event, "RECURRENCE-ID"), "params", None)
-    return bool(params is not None and params.get("RANGE"))
-
-
-class _Series:
-    """All VEVENTs of one UID, with each one already normalised on its own."""
-
-    def __init__(
-        self,
-        uid: str,
-        members: list[tuple[icalendar.Component, Meeting]],
-        owner: str,
-        tz: tzinfo,
-    ) -> None:
-        self.uid = uid
-        self.members = members
-        self.owner = owner
-        self.tz = tz
-        self.recurring = len(members) > 1 or any(
-            event.get(name) is not None for event, _ in members for name in SERIES_PROPERTIES
-        )
-        cores = [m for e, m in members if e.get("RECURRENCE-ID") is None]
-        self.overrides = {m.instance_start: m for e, m in members if e.get("RECURRENCE-ID")}
-        # RANGE=THISANDFUTURE overrides shift later instances: recurring_ical_events copies
-        # their RECURRENCE-ID onto each of them, so those instances' identity is recomputed.
-        self.moves = {
-            m.instance_start: m.start - m.instance_start for e, m in members if _has_range(e)
-        }
-        override_count = len(members) - len(cores)
-        # Fast path: instances are the one core (or an override) with new times, no re-reading.
-        self.core = cores[0] if len(cores) == 1 and not self.moves else None
-        self.fast = len(cores) <= 1 and not self.moves and len(self.overrides) == override_count
-
-    def expand(
-        self, calscale: str | None, window: SyncWindow, max_per_series: int
-    ) -> list[Meeting | SkippedEvent]:
-        """The instances inside the window, or one SkippedEvent saying why there are none."""
-        problem = self._rule_problem()
-        if problem is not None:
-            return [SkippedEvent(source_id=self.uid, reason=problem)]
-        holder = icalendar.Calendar()
-        if calscale:
-            # recurring_ical_events refuses non-Gregorian calendars: keep that per series.
-            holder["CALSCALE"] = calscale
-        for event, _ in self.members:
-            holder.add_component(event)
-        results: list[Meeting | SkippedEvent] = []
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                seen: set[tuple[object, object]] = set()
-                for occurrence in _occurrences(recurring_ical_events.of(holder), window):
-                    key = (_value(occurrence, "RECURRENCE-ID"), _value(occurrence, "DTSTART"))
-                    if key in seen:
-                        continue  # a long instance overlaps two slices
-                    seen.add(key)
-                    item = self.instance(occurrence)
-                    if isinstance(item, Meeting) and item.start >= window.end:
-                        continue
-                    if len(results) >= max_per_series:
-                        reason = (
-                            f"series has more than {max_per_series} occurrences in the "
-                            "window; the later ones are left out"
-                        )
-                        results.append(SkippedEvent(source_id=self.uid, reason=reason))
-                        break
-                    results.append(item)
-        # Third-party expansion raises many kinds of error on hostile input (ValueError,
-        # TypeError, OverflowError, RecursionError ...): one series must not stop the feed.
-        except Exception as exc:
-            reason = f"recurring series cannot be expanded: {type(exc).__name__}: {exc}"
-            return [SkippedEvent(source_id=self.uid, reason=reason)]
-        return results
-
-    def _rule_problem(self) -> str | None:
-        """Why a rule may not be expanded (dateutil loops forever on INTERVAL=0), or None."""
-        for event, _ in self.members:
-            rules = event.get("RRULE")
-            for rule in rules if isinstance(rules, list) else [rules]:
-                if not isinstance(rule, dict):
-                    continue
-                for interval in rule.get("INTERVAL") or []:
-                    if not isinstance(interval, int) or interval < 1:
-                        return f"RRULE INTERVAL must be a positive integer, got {interval!r}"
-        return None
-
-    def instance(self, occurrence: icalendar.Component) -> Meeting | SkippedEvent:
-        """One expanded occurrence as a Meeting."""
-        if self.fast:
-            try:
-                quick = self._quick(occurrence)
-            except EVENT_ERRORS:
-                quick = None  # read it the long way, which reports what is wrong
-            if quick is not None:
-                return quick
-        item = normalise_in_zone(occurrence, self.owner, self.tz, series=self.recurring)
-        if isinstance(item, Meeting) and _has_range(occurrence):
-            move = self.moves.get(item.instance_start)
-            if move is not None and item.start != item.instance_start + move:
-                item = replace(item, original_start=item.start - move)
-        return item
-
-    def _quick(self, occurrence: icalendar.Component) -> Meeting | None:
-        """The occurrence from its already-read component with new times, None if unsure."""
-        start = _value(occurrence, "DTSTART")
-        end = _value(occurrence, "DTEND")
-        rid = _value(occurrence, "RECURRENCE-ID")
-        if not (isinstance(start, date) and isinstance(end, date) and isinstance(rid, date)):
-            return None
-        series_id = self.uid if self.recurring else None
-        original = props.to_utc(rid, self.tz)
-        override = self.overrides.get(original)
-        if override is not None:
-            return replace(override, series_id=series_id)
-        if self.core is None:
-            return None
-        return replace(
-            self.core,
-            start=props.to_utc(start, self.tz),
-            end=props.to_utc(end, self.tz),
-            original_start=original,
-            series_id=series_id,
-        )

@@ -1,8 +1,10 @@
 """Read an untrusted feed in a child process under a hard time limit (and a memory cap).
 
-A hostile RRULE (FREQ=SECONDLY with filters that never match) keeps the recurrence engine
-busy for tens of seconds per series, and a thread cannot be stopped: a process can. The
-child runs `iter_feed` and pickles the resulting Meetings and SkippedEvents back on stdout.
+Parsing and expanding a hostile feed can burn CPU in third-party code that a thread cannot
+stop: a process can. The child runs `expand_feed` with a deadline short of the parent's
+limit and a time limit per series (signals work in its main thread), so a slow series is
+skipped and a slow feed still returns what it has; the parent kills the child only when
+even that fails (parsing alone took too long). The result is pickled back on stdout.
 
 Run as ``python -m integrations.ics.isolate`` (the parent does that; nothing else should).
 """
@@ -13,14 +15,17 @@ import asyncio
 import os
 import pickle
 import sys
+import time
 from pathlib import Path
 
-from integrations.ics.expand import MAX_OCCURRENCES_PER_SERIES, iter_feed
+from integrations.ics.budget import DEFAULT_BUDGET, FeedBudget
+from integrations.ics.errors import clip
+from integrations.ics.expand import ParsedFeed, expand_feed
 from integrations.ics.normalise import InvalidFeed
-from service.domain.model import Meeting
-from service.domain.port import FetchRefused, ProviderUnavailable, SkippedEvent, SyncWindow
+from service.domain.port import FetchRefused, ProviderUnavailable, SyncWindow
 
 MEMORY_LIMIT_BYTES = 2 * 1024**3
+CHILD_SHARE = 0.75  # of the time limit, for the child's own deadline (start-up, pickling)
 _ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding `integrations/`
 
 
@@ -31,14 +36,14 @@ async def expand_in_child(
     default_tz: str,
     *,
     timeout_s: float,
-    max_per_series: int = MAX_OCCURRENCES_PER_SERIES,
-) -> list[Meeting | SkippedEvent]:
-    """`list(iter_feed(...))` computed in a child process killed after `timeout_s` seconds.
+    budget: FeedBudget = DEFAULT_BUDGET,
+) -> ParsedFeed:
+    """`expand_feed(...)` computed in a child process killed after `timeout_s` seconds.
 
     Raises InvalidFeed (not iCalendar), FetchRefused (over time), ProviderUnavailable (the
-    child died: out of memory, killed).
+    child failed or died: out of memory, killed).
     """
-    request = pickle.dumps((data, owner, window, default_tz, max_per_series))
+    request = pickle.dumps((data, owner, window, default_tz, budget, timeout_s * CHILD_SHARE))
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": _ROOT if not path else _ROOT + os.pathsep + path}
     process = await asyncio.create_subprocess_exec(
@@ -61,13 +66,15 @@ async def expand_in_child(
             await process.wait()
     if process.returncode != 0 or not out:
         detail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        raise ProviderUnavailable(f"the feed reader stopped ({process.returncode}): {detail[0]}")
+        raise ProviderUnavailable(
+            clip(f"the feed reader stopped ({process.returncode}): {detail[0]}")
+        )
     # The stream comes from our own child, which pickles only our own dataclasses.
     kind, payload = pickle.loads(out)
     if kind == "invalid":
         raise InvalidFeed(str(payload))
-    if kind != "ok" or not isinstance(payload, list):
-        raise ProviderUnavailable(f"the feed reader failed: {payload}")
+    if kind != "ok" or not isinstance(payload, ParsedFeed):
+        raise ProviderUnavailable(clip(f"the feed reader failed: {payload}"))
     return payload
 
 
@@ -85,18 +92,25 @@ def _child() -> int:
     """Read one request on stdin, answer on stdout; anything else printed goes to stderr."""
     answer = sys.stdout.buffer
     sys.stdout = sys.stderr
+    began = time.monotonic()
     _limit_memory()
-    data, owner, window, default_tz, max_per_series = pickle.loads(sys.stdin.buffer.read())
+    data, owner, window, default_tz, budget, seconds = pickle.loads(sys.stdin.buffer.read())
     result: tuple[str, object]
     try:
-        result = (
-            "ok",
-            list(iter_feed(data, owner, window, default_tz, max_per_series=max_per_series)),
+        feed = expand_feed(
+            data,
+            owner,
+            window,
+            default_tz,
+            budget=budget,
+            deadline=began + seconds,
+            interruptible=True,
         )
+        result = ("ok", feed)
     except InvalidFeed as exc:
-        result = ("invalid", str(exc))
-    except (MemoryError, ValueError, RecursionError) as exc:
-        result = ("error", f"{type(exc).__name__}: {exc}")
+        result = ("invalid", clip(str(exc)))
+    except Exception as exc:  # MemoryError, RecursionError, a bad owner: all reported
+        result = ("error", clip(f"{type(exc).__name__}: {exc}"))
     answer.write(pickle.dumps(result))
     answer.flush()
     return 0

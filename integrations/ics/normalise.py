@@ -18,7 +18,9 @@ import x_wr_timezone
 from icalendar.prop.broken import vBroken
 from icalendar.timezone import tzp
 
-from integrations.ics import props
+from integrations.ics import props, rawfeed
+from integrations.ics.budget import DEFAULT_BUDGET, FeedBudget
+from integrations.ics.errors import clip
 from service.domain.model import EventStatus, EventType, Meeting, normalise_email
 from service.domain.port import SkippedEvent
 
@@ -89,21 +91,28 @@ def calendar_zone(calendar: icalendar.Calendar, default: ZoneInfo) -> ZoneInfo:
 
 
 def read_events(
-    data: bytes, owner: str, default_tz: str = "UTC"
+    data: bytes, owner: str, default_tz: str = "UTC", *, budget: FeedBudget = DEFAULT_BUDGET
 ) -> Iterator[Meeting | SkippedEvent]:
-    """Yield one Meeting or SkippedEvent per VEVENT of the feed, recurrences not expanded."""
+    """Yield one Meeting or SkippedEvent per VEVENT of the feed, recurrences not expanded.
+
+    Within `budget`: events and time zones past its caps are not read, titles and attendee
+    lists are cut (`expand_feed` also says what it left out).
+    """
     owner = check_owner(owner)
     default = default_zone(default_tz)
+    data, _warnings = rawfeed.trim(data, budget)
     for calendar in parse_calendars(data):
         tz = calendar_zone(calendar, default)
         for event in calendar.walk("VEVENT"):
-            yield normalise_in_zone(event, owner, tz, series=None)
+            yield normalise_in_zone(event, owner, tz, series=None, limits=budget)
 
 
-def normalise_vevent(event: icalendar.Event, owner: str, default_tz: str) -> Meeting | SkippedEvent:
+def normalise_vevent(
+    event: icalendar.Event, owner: str, default_tz: str, *, budget: FeedBudget = DEFAULT_BUDGET
+) -> Meeting | SkippedEvent:
     """Normalise one VEVENT (or one expanded occurrence) to a Meeting, or say why not."""
     owner = check_owner(owner)
-    return normalise_in_zone(event, owner, default_zone(default_tz), series=None)
+    return normalise_in_zone(event, owner, default_zone(default_tz), series=None, limits=budget)
 
 
 def derived_uid(event: icalendar.Component) -> str:
@@ -116,21 +125,28 @@ def derived_uid(event: icalendar.Component) -> str:
 
 
 def normalise_in_zone(
-    event: icalendar.Component, owner: str, tz: tzinfo, *, series: bool | None
+    event: icalendar.Component,
+    owner: str,
+    tz: tzinfo,
+    *,
+    series: bool | None,
+    limits: FeedBudget = DEFAULT_BUDGET,
 ) -> Meeting | SkippedEvent:
     """Normalise with a resolved fallback zone; `series` overrides series detection if given.
 
     `owner` must already be normalised by `check_owner` (the entry points do it once per feed).
+    The title and the attendees are cut to `limits` (`max_title_chars`, `max_attendees_per_event`).
     """
     uid = props.text(event, "UID")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _build(event, uid, owner, tz, series)
+            return _build(event, uid, owner, tz, series, limits)
     except SkipEvent as skip:
-        return SkippedEvent(source_id=uid, reason=str(skip))
+        return SkippedEvent(source_id=uid, reason=clip(str(skip)))
     except EVENT_ERRORS as exc:
-        return SkippedEvent(source_id=uid, reason=f"unreadable event: {type(exc).__name__}: {exc}")
+        reason = clip(f"unreadable event: {type(exc).__name__}: {exc}")
+        return SkippedEvent(source_id=uid, reason=reason)
 
 
 class SkipEvent(Exception):
@@ -195,7 +211,12 @@ def _event_type(event: icalendar.Component) -> tuple[EventType, bool]:
 
 
 def _build(
-    event: icalendar.Component, uid: str | None, owner: str, tz: tzinfo, series: bool | None
+    event: icalendar.Component,
+    uid: str | None,
+    owner: str,
+    tz: tzinfo,
+    series: bool | None,
+    limits: FeedBudget,
 ) -> Meeting:
     start, end, all_day, raw_start = _times(event, tz)
     if uid is None:
@@ -204,7 +225,7 @@ def _build(
     original_start = props.to_utc(raw_recurrence, tz) if raw_recurrence is not None else None
     if series is None:
         series = any(event.get(name) is not None for name in SERIES_PROPERTIES)
-    attendees, organizer = props.attendees(event, owner)
+    attendees, organizer = props.attendees(event, owner, limits.max_attendees_per_event)
     links, conference, hint = props.links_and_conference(event)
     event_type, free = _event_type(event)
     transp = (props.text(event, "TRANSP") or "").upper()
@@ -214,7 +235,7 @@ def _build(
         start=start,
         end=end,
         owner=owner,
-        title=props.text(event, "SUMMARY") or "",
+        title=(props.text(event, "SUMMARY") or "")[: limits.max_title_chars],
         original_start=original_start,
         source_id=uid,
         organizer=organizer,

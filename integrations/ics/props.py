@@ -132,12 +132,51 @@ def _values(event: icalendar.Component, name: str) -> list[object]:
     return [v for v in values if not isinstance(v, vBroken)]
 
 
+def kept_attendees(
+    values: list[object], owner: str, organizer_email: str | None, limit: int
+) -> list[object] | None:
+    """The ATTENDEE values to keep when the people are more than `limit`, None when all fit.
+
+    The owner and the organizer always stay; then the others in the order given. Repeated
+    addresses count once (they are read once).
+    """
+    if len(values) < limit:
+        return None  # fits even with the organizer added: no need to read the addresses
+    emails = [_address(value) for value in values]
+    first: dict[str, int] = {}
+    for index, email in enumerate(emails):
+        if email is not None:
+            first.setdefault(email, index)
+    people = [i for i, email in enumerate(emails) if email is None or first[email] == i]
+    added = organizer_email is not None and organizer_email not in first
+    if len(people) + added <= limit:
+        return None
+    special = {i for i in people if emails[i] is not None and emails[i] in (owner, organizer_email)}
+    room = max(limit - added - len(special), 0)
+    others = [i for i in people if i not in special][:room]
+    return [values[i] for i in sorted(special.union(others))]
+
+
+def limit_attendees(event: icalendar.Component, owner: str, limit: int) -> bool:
+    """Cut the event's ATTENDEE list to `limit` people in place (see `kept_attendees`);
+    True when something was cut. Every copy made of the event afterwards is small too."""
+    kept = kept_attendees(_values(event, "ATTENDEE"), owner, organizer(event)[0], limit)
+    if kept is None:
+        return False
+    event.pop("ATTENDEE", None)
+    for value in kept:
+        event.add("ATTENDEE", value, encode=False)
+    return True
+
+
 def attendees(
-    event: icalendar.Component, owner: str
+    event: icalendar.Component, owner: str, limit: int
 ) -> tuple[tuple[Attendee, ...] | None, str | None]:
-    """The typed attendees and the organizer address (see `normalise_vevent` for the rules)."""
+    """The typed attendees and the organizer address (see `normalise_vevent` for the rules),
+    at most `limit` people (see `kept_attendees`)."""
     organizer_email, organizer_name = organizer(event)
     values = _values(event, "ATTENDEE")
+    values = kept_attendees(values, owner, organizer_email, limit) or values
     if not values:
         if organizer_email is None or organizer_email == owner:
             # No one invited: the owner's own event (organizer or not written down).

@@ -74,6 +74,8 @@ class PullPage:
     `full_sync` marks a page of a full (not incremental) sync: when the last page of a full sync
     arrives, meetings of this calendar in the window that no page mentioned are gone.
     `cursor` is set on the last page only; None on earlier pages.
+    `warnings` (last page only): what the connector left out to stay within its budget (a feed
+    over budget keeps what fits), in words, for the caller to record on the connection.
     """
 
     meetings: list[Meeting] = field(default_factory=list)
@@ -83,6 +85,7 @@ class PullPage:
     last: bool = False
     full_sync: bool = True
     not_modified: bool = False
+    warnings: tuple[str, ...] = ()
 
 
 class Connector(Protocol):

@@ -51,7 +51,7 @@ def stacked_gzip_bomb(layers: int = 3, total: int = 4 * GIB) -> bytes:
 
 def runaway_secondly(start: str = "20240501T000000Z") -> bytes:
     """A FREQ=SECONDLY series starting inside the window (millions of instances)."""
-    return calendar(vevent(f"DTSTART:{start}", "RRULE:FREQ=SECONDLY", uid="runaway"), *_real())
+    return calendar(vevent(f"DTSTART:{start}", "RRULE:FREQ=SECONDLY", uid="runaway"), *real())
 
 
 def never_matching(count: int = 20, freq: str = "DAILY") -> bytes:
@@ -64,7 +64,7 @@ def never_matching(count: int = 20, freq: str = "DAILY") -> bytes:
         )
         for i in range(count)
     )
-    return calendar(*series, *_real())
+    return calendar(*series, *real())
 
 
 def fine_with_filters() -> bytes:
@@ -72,7 +72,7 @@ def fine_with_filters() -> bytes:
     return calendar(
         vevent("DTSTART:20240101T000000Z", "RRULE:FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30", uid="s"),
         vevent("DTSTART:20240101T000000Z", "RRULE:FREQ=MINUTELY;BYHOUR=3", uid="m"),
-        *_real(),
+        *real(),
     )
 
 
@@ -87,7 +87,7 @@ def many_series(count: int = 5_000) -> bytes:
         )
         for i in range(count)
     )
-    return calendar(*_real(), *series)
+    return calendar(*real(), *series)
 
 
 def many_attendees(count: int = 20_000, days: int = 400) -> bytes:
@@ -102,7 +102,7 @@ def many_attendees(count: int = 20_000, days: int = 400) -> bytes:
             *people,
             uid="crowd",
         ),
-        *_real(),
+        *real(),
     )
 
 
@@ -139,7 +139,7 @@ def many_vtimezones(count: int = 3_000) -> bytes:
     events = [
         vevent(f"DTSTART;TZID=Custom/Zone{i}:20240301T100000", uid=f"z{i}") for i in range(count)
     ]
-    return calendar(*zones, *events, *_real())
+    return calendar(*zones, *events, *real())
 
 
 def secondly_vtimezone() -> bytes:
@@ -147,7 +147,7 @@ def secondly_vtimezone() -> bytes:
     return calendar(
         _vtimezone("Custom/Fast", "FREQ=SECONDLY"),
         vevent("DTSTART;TZID=Custom/Fast:20240301T100000", uid="fast-zone"),
-        *_real(),
+        *real(),
     )
 
 
@@ -157,10 +157,10 @@ def rdate_flood(count: int = 200_000) -> bytes:
         f"RDATE:2024{1 + (i // 720) % 12:02d}{1 + (i // 24) % 28:02d}T{i % 24:02d}0000Z"
         for i in range(count)
     ]
-    return calendar(vevent("DTSTART:20240101T000000Z", *values, uid="rdates"), *_real())
+    return calendar(vevent("DTSTART:20240101T000000Z", *values, uid="rdates"), *real())
 
 
-def _real() -> tuple[str, ...]:
+def real() -> tuple[str, ...]:
     """Two ordinary meetings that must survive whatever else the feed holds."""
     return (
         vevent(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from integrations.ics import expand_feed
+from integrations.ics import FeedBudget, expand_feed
 from service.domain.model import EventStatus
 from service.domain.port import SyncWindow
 from tests.integrations.ics.icsdata import OWNER, calendar, vevent
@@ -209,7 +209,7 @@ def test_expand_feed_broken_override_skipped_series_loads() -> None:
 
 def test_expand_feed_runaway_series_capped_with_reason() -> None:
     data = calendar(vevent("DTSTART:20240101T000000Z", "RRULE:FREQ=MINUTELY", uid="runaway"))
-    feed = expand_feed(data, OWNER, WINDOW, max_per_series=50)
+    feed = expand_feed(data, OWNER, WINDOW, budget=FeedBudget(max_instances_per_series=50))
     assert len(feed.meetings) == 50
     assert [s.source_id for s in feed.skipped] == ["runaway"]
     assert "more than" in feed.skipped[0].reason

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from integrations.ics import InvalidFeed, expand_feed, read_events
+from integrations.ics import FeedBudget, InvalidFeed, expand_feed, read_events
 from service.domain.model import Meeting
 from service.domain.port import SkippedEvent, SyncWindow
 from tests.integrations.ics.icsdata import OWNER, calendar, vevent
@@ -104,7 +104,7 @@ def test_read_and_expand_any_sloppy_feed_never_crash(
     data = calendar(*components, header=header)
     try:
         items = list(read_events(data, OWNER))
-        feed = expand_feed(data, OWNER, WINDOW, max_per_series=500)
+        feed = expand_feed(data, OWNER, WINDOW, budget=FeedBudget(max_instances_per_series=500))
     except InvalidFeed:
         return
     assert len(items) == len(components)
