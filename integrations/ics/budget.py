@@ -148,33 +148,30 @@ class Keeper:
         ):
             self._cut()
 
-    def items(self) -> list[Item]:
-        """Everything kept, in feed order."""
+    def result(self) -> tuple[list[Item], list[str]]:
+        """Everything kept, in feed order, and what the budget left out, in words (empty
+        when everything fit)."""
         budget = self.budget
         if (
             self._instances > budget.max_instances_per_feed
             or self._attendances > budget.max_attendances_per_feed
         ):
             self._cut()
-        result: list[Item] = []
+        items: list[Item] = []
         for entry in self._entries:
             if isinstance(entry, SkippedEvent):
-                result.append(entry)
+                items.append(entry)
             else:
-                result.extend(entry.meetings)
-        return result
-
-    def warnings(self) -> list[str]:
-        """What the budget left out, in words; empty when everything fit."""
+                items.extend(entry.meetings)
         if not self.dropped and not self.cut_short:
-            return []
-        budget = self.budget
+            return items, []
         at_least = "at least " if self.cut_short else ""
-        return [
+        warning = (
             f"over budget: {at_least}{self.dropped or self.cut_short} meeting instances left out "
             f"(a feed keeps at most {budget.max_instances_per_feed} instances and "
             f"{budget.max_attendances_per_feed} attendee rows; each series its earliest)"
-        ]
+        )
+        return items, [warning]
 
     def _raise_water(self, size: int) -> None:
         """Update the level every series may keep, in instances, with one more group."""

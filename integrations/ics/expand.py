@@ -119,7 +119,8 @@ def expand_feed(
     reader = _Reader(owner, window, budget, keeper, tally, deadline, interruptible)
     for calendar in parse_calendars(data):
         reader.read(calendar, calendar_zone(calendar, default))
-    return ParsedFeed(keeper.items(), [*warnings, *tally.warnings(), *keeper.warnings()])
+    items, left_out = keeper.result()
+    return ParsedFeed(items, [*warnings, *tally.warnings(), *left_out])
 
 
 class _Reader:
