@@ -15,8 +15,8 @@ MAX_ATTENDEES = 5000
 EMPTY: Mapping[str, object] = MappingProxyType({})
 
 
-class Skip(Exception):
-    """A malformed event, raised inside a normaliser; it becomes a SkippedEvent with this reason."""
+class SkipEvent(Exception):
+    """Raised while reading one event; it becomes a SkippedEvent with this message as reason."""
 
 
 def text(payload: Mapping[str, object], key: str) -> str | None:

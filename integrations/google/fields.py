@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from integrations.payload import MAX_TIME_TEXT, Skip, text
+from integrations.payload import MAX_TIME_TEXT, SkipEvent, text
 from service.domain.model import (
     Attendee,
     AttendeeKind,
@@ -80,7 +80,7 @@ def moment(
             midnight = datetime.combine(date.fromisoformat(day), time(), tzinfo=zone)
             return midnight.astimezone(UTC), True
     except (ValueError, OverflowError) as exc:
-        raise Skip(f"{field} is not a valid date or date-time: {exc}") from None
+        raise SkipEvent(f"{field} is not a valid date or date-time: {exc}") from None
     return None
 
 

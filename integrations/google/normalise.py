@@ -21,7 +21,7 @@ from integrations.google.fields import (
     with_owner,
     zone_for,
 )
-from integrations.payload import MAX_ATTENDEES, Skip, flag, mapping, mappings, text
+from integrations.payload import MAX_ATTENDEES, SkipEvent, flag, mapping, mappings, text
 from service.domain.model import (
     Attendee,
     Conference,
@@ -80,7 +80,7 @@ def _times(payload: Mapping[str, object], zone: ZoneInfo) -> tuple[datetime, dat
     if end is None or flag(payload, "endTimeUnspecified"):
         end = start
     if end[0] < start[0]:
-        raise Skip(f"end {end[0].isoformat()} is before start {start[0].isoformat()}")
+        raise SkipEvent(f"end {end[0].isoformat()} is before start {start[0].isoformat()}")
     return start[0], end[0], start[1]
 
 
@@ -88,13 +88,13 @@ def _build(payload: Mapping[str, object], owner: str, zone: ZoneInfo) -> Meeting
     source_id = text(payload, "id")
     uid = text(payload, "iCalUID") or source_id
     if uid is None:
-        raise Skip("no iCalUID and no id")
+        raise SkipEvent("no iCalUID and no id")
     status = STATUS.get(text(payload, "status") or "", EventStatus.CONFIRMED)
     times = _times(payload, zone)
     if times is None:
         if status is EventStatus.CANCELLED:
             return SkippedEvent(source_id, "deletion marker: a cancelled event without times")
-        raise Skip("no start time")
+        raise SkipEvent("no start time")
     start, end, all_day = times
     original = moment(mapping(payload, "originalStartTime"), "originalStartTime", zone)
     organizer = normalise_email(text(mapping(payload, "organizer"), "email"))
@@ -136,7 +136,7 @@ def normalise_event(
         return SkippedEvent(source, f"default time zone {default_tz!r} is not an IANA zone")
     try:
         return _build(payload, normalise_email(owner) or owner, zone)
-    except Skip as exc:
+    except SkipEvent as exc:
         return SkippedEvent(source, str(exc))
     except ValueError as exc:  # the Meeting refused a value (e.g. an empty uid)
         return SkippedEvent(source, f"invalid event: {exc}")

@@ -15,7 +15,7 @@ from integrations.microsoft.windows_zones import WINDOWS_TO_IANA
 from integrations.payload import (
     MAX_ATTENDEES,
     MAX_TIME_TEXT,
-    Skip,
+    SkipEvent,
     flag,
     mapping,
     mappings,
@@ -79,7 +79,7 @@ def moment(
             raise ValueError(stamp[:MAX_TIME_TEXT])
         parsed = datetime.fromisoformat(stamp)  # 3.11 reads Graph's 7 fractional digits
     except (ValueError, OverflowError) as exc:
-        raise Skip(f"{field}.dateTime is not a valid date-time: {exc}") from None
+        raise SkipEvent(f"{field}.dateTime is not a valid date-time: {exc}") from None
     if all_day:
         # An all-day event is a calendar date, whatever zone Graph rendered its midnight in.
         day_zone = zone if zone.key not in ("UTC", "Etc/UTC") else default
@@ -89,7 +89,7 @@ def moment(
     try:
         return parsed.astimezone(UTC)
     except (ValueError, OverflowError) as exc:
-        raise Skip(f"{field}.dateTime is out of range: {exc}") from None
+        raise SkipEvent(f"{field}.dateTime is out of range: {exc}") from None
 
 
 def original_start(payload: Mapping[str, object]) -> datetime | None:

@@ -23,7 +23,7 @@ from integrations.microsoft.fields import (
     series,
 )
 from integrations.microsoft.windows_zones import WINDOWS_TO_IANA
-from integrations.payload import Skip, flag, mapping, text
+from integrations.payload import SkipEvent, flag, mapping, text
 from service.domain.model import EventStatus, EventType, Meeting, normalise_email
 from service.domain.port import SkippedEvent
 from service.domain.zones import known_zone
@@ -33,14 +33,14 @@ def _build(payload: Mapping[str, object], owner: str, zone: ZoneInfo) -> Meeting
     source_id = text(payload, "id")
     uid = text(payload, "iCalUId") or source_id
     if uid is None:
-        raise Skip("no iCalUId and no id")
+        raise SkipEvent("no iCalUId and no id")
     all_day = flag(payload, "isAllDay")
     start = moment(mapping(payload, "start"), "start", zone, all_day)
     if start is None:
-        raise Skip("no start.dateTime")
+        raise SkipEvent("no start.dateTime")
     end = moment(mapping(payload, "end"), "end", zone, all_day) or start
     if end < start:
-        raise Skip(f"end {end.isoformat()} is before start {start.isoformat()}")
+        raise SkipEvent(f"end {end.isoformat()} is before start {start.isoformat()}")
     organizer_data = mapping(mapping(payload, "organizer"), "emailAddress")
     organizer = normalise_email(text(organizer_data, "address"))
     if organizer is None and flag(payload, "isOrganizer"):
@@ -86,7 +86,7 @@ def normalise_event(
         return SkippedEvent(source, f"default time zone {default_tz!r} is not a known zone")
     try:
         return _build(payload, normalise_email(owner) or owner, zone)
-    except Skip as exc:
+    except SkipEvent as exc:
         return SkippedEvent(source, str(exc))
     except ValueError as exc:  # the Meeting refused a value
         return SkippedEvent(source, f"invalid event: {exc}")

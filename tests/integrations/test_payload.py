@@ -6,7 +6,7 @@ from collections import OrderedDict
 
 import pytest
 
-from integrations.payload import EMPTY, Skip, flag, mapping, mappings, text, texts
+from integrations.payload import EMPTY, SkipEvent, flag, mapping, mappings, text, texts
 
 
 @pytest.mark.parametrize(
@@ -61,5 +61,5 @@ def test_flag_only_json_true(value: object, expected: bool) -> None:
 
 
 def test_skip_carries_reason() -> None:
-    """A Skip says why the event was skipped."""
-    assert str(Skip("no start time")) == "no start time"
+    """A SkipEvent says why the event was skipped."""
+    assert str(SkipEvent("no start time")) == "no start time"

@@ -104,11 +104,6 @@ def _kind(attendee: Attendee, email: str | None) -> AttendeeKind:
     return kind
 
 
-def _is_normal(address: str) -> bool:
-    """True when `normalise_email` would return the address unchanged (normalisers' output)."""
-    return address.islower() and address == address.strip() and address[:7] != "mailto:"
-
-
 # Enum members bound once: reading one off its class costs ~60 ns in 3.11, per attendee here.
 _PERSON = AttendeeKind.PERSON
 _ROOM = AttendeeKind.ROOM
@@ -127,7 +122,10 @@ def read_people(meeting: Meeting) -> People | None:
     groups = declined = 0
     for attendee in meeting.attendees:
         email = attendee.email
-        if email is not None and not _is_normal(email):
+        # Normalisers give lower-case, stripped addresses: only the others need normalising.
+        if email is not None and not (
+            email.islower() and email == email.strip() and email[:7] != "mailto:"
+        ):
             email = normalise_email(email)
         listed.add(email)
         kind = attendee.kind
