@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 from integrations.ics.errors import clip
 from service.domain.port import FetchRefused, ProviderUnavailable
@@ -19,6 +20,29 @@ BLOCK = 64 * 1024
 ACCEPT_ENCODING = "gzip, deflate"
 _ALIASES = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
 _GZIP_MAGIC = b"\x1f\x8b"
+
+
+class Inflater(Protocol):
+    """What this module uses of a `zlib.decompressobj`."""
+
+    @property
+    def eof(self) -> bool:
+        """True once the end of the compressed stream was read."""
+        ...
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        """Input left over because the output limit was reached."""
+        ...
+
+    @property
+    def unused_data(self) -> bytes:
+        """Input after the end of the compressed stream."""
+        ...
+
+    def decompress(self, data: bytes, /, max_length: int = 0) -> bytes:
+        """Decompress, at most `max_length` bytes of output (0: no limit)."""
+        ...
 
 
 def too_large(max_bytes: int) -> FetchRefused:
@@ -50,7 +74,7 @@ class BodyDecoder:
     def __init__(self, coding: str | None) -> None:
         """Prepare for `coding` ("gzip", "deflate" or None for identity)."""
         self.coding = coding
-        self._inflater: zlib._Decompress | None = None
+        self._inflater: Inflater | None = None
         self._pending = b""  # bytes too few to tell what follows (deflate wrapper, gzip member)
         self._ended = False  # junk after the compressed data: the rest is ignored
         if coding == "gzip":
@@ -77,7 +101,7 @@ class BodyDecoder:
         if self._inflater is None or not self._inflater.eof:
             raise ProviderUnavailable("the feed ends before its compressed data does")
 
-    def _inflate(self, inflater: zlib._Decompress, data: bytes) -> Iterator[bytes]:
+    def _inflate(self, inflater: Inflater, data: bytes) -> Iterator[bytes]:
         while data and not self._ended:
             if inflater.eof:
                 # Several gzip members one after the other are one gzip body; anything else

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, Generator, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,7 +160,9 @@ class RunningServer:
         return f"{self.scheme}://127.0.0.1:{self.port}"
 
 
-def run_server(certfile: str | None = None, keyfile: str | None = None) -> Iterator[RunningServer]:
+def run_server(
+    certfile: str | None = None, keyfile: str | None = None
+) -> Generator[RunningServer, None, None]:
     """Start uvicorn on 127.0.0.1 (free port) in a thread; stop it when the generator closes."""
     app = FeedApp()
     config = uvicorn.Config(

@@ -82,7 +82,7 @@ def test_keep_attendee_rows_within_budget() -> None:
 
 
 def test_keep_same_result_every_time() -> None:
-    def run() -> list[object]:
+    def run() -> list[Meeting | SkippedEvent]:
         keeper = Keeper(FeedBudget(max_instances_per_feed=37))
         for index in range(9):
             keeper.add(series(f"s{index}", 3 + index * 4, step=timedelta(hours=index + 1)))
