@@ -63,6 +63,12 @@ class SchedulerSettings(BaseModel):
     shutdown_grace_s: float = Field(default=30.0, gt=0)
 
 
+class SyncSettings(BaseModel):
+    """What one calendar sync may write (`RAPPORT_SYNC__*`): every feed is untrusted input."""
+
+    max_rows_per_sync: int = Field(default=100_000, ge=100)
+
+
 class Settings(BaseSettings):
     """Every setting: `RAPPORT_<NAME>`, groups nested with `__` (`RAPPORT_SMTP__HOST`)."""
 
@@ -85,6 +91,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = SmtpSettings()
     fetch: FetchSettings = FetchSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    sync: SyncSettings = SyncSettings()
 
     @field_validator("default_timezone")
     @classmethod

@@ -48,6 +48,13 @@ class JobQueue(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class SyncLimits:
+    """What one calendar sync may write (`RAPPORT_SYNC__*`): a feed over it keeps what fits."""
+
+    max_rows_per_sync: int = 100_000
+
+
+@dataclass(frozen=True, slots=True)
 class Runtime:
     """The shared, long-lived parts of one running Rapport process."""
 
@@ -60,6 +67,7 @@ class Runtime:
     connectors: Mapping[str, Connector] = field(default_factory=dict)
     queue: JobQueue | None = None
     secrets: SecretBox | None = None
+    sync_limits: SyncLimits = SyncLimits()
 
     def now(self) -> datetime:
         """The current time by this runtime's clock (tz-aware UTC)."""

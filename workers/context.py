@@ -12,11 +12,17 @@ from datetime import timedelta
 from pathlib import Path
 
 from integrations.ics import FetchPolicy, IcsConnector
-from service.config import FetchSettings, SchedulerSettings, Settings, SmtpSettings
+from service.config import (
+    FetchSettings,
+    SchedulerSettings,
+    Settings,
+    SmtpSettings,
+    SyncSettings,
+)
 from service.domain.port import Connector
 from service.email import EmailRenderer, MaildirOutbox, Mailer, SmtpConfig, SmtpMailer
 from service.email.addressing import LinkSigner, MailConfig
-from service.runtime import Clock, Runtime, system_clock
+from service.runtime import Clock, Runtime, SyncLimits, system_clock
 from service.secrets import KEY_FILE_NAME, SecretBox, load_secret_box
 from service.storage import Database
 from workers.cron import Schedule
@@ -85,6 +91,11 @@ def schedule(scheduler: SchedulerSettings) -> Schedule:
     )
 
 
+def sync_limits(sync: SyncSettings) -> SyncLimits:
+    """What one calendar sync may write (every feed is untrusted input)."""
+    return SyncLimits(max_rows_per_sync=sync.max_rows_per_sync)
+
+
 def secret_box(settings: Settings) -> SecretBox:
     """The secret store: `RAPPORT_SECRET_KEYS`, or the data dir's key file (made on first use)."""
     keys = None if settings.secret_keys is None else settings.secret_keys.get_secret_value()
@@ -125,6 +136,7 @@ async def open_runtime(
             clock=clock,
             connectors=dict(connectors) if connectors is not None else default_connectors(settings),
             secrets=secret_box(settings),
+            sync_limits=sync_limits(settings.sync),
         )
     finally:
         await db.dispose()

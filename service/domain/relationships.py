@@ -32,7 +32,9 @@ Scheduled = Collection[frozenset[str]] | Callable[[frozenset[str]], bool]
 class PastMeeting:
     """A past meeting: its start and the humans who attended (did not decline), by email.
 
-    `external` lists which of `people` are from outside the tenant.
+    `external` lists which of `people` are from outside the tenant. `seen_by`, when set, is
+    the person whose own calendar this is: only their pairs count (one calendar speaks only
+    for its owner), still weighed by the meeting's size.
     """
 
     start: datetime
@@ -40,6 +42,7 @@ class PastMeeting:
     cancelled: bool = False
     is_meeting: bool = True
     external: frozenset[str] = frozenset()
+    seen_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +98,10 @@ class RelationshipTracker:
         flagged = {email_key(p) for p in meeting.external}
         self._external.update(flagged)
         outside = {p for p in people if p in flagged or self._is_external(p)}
+        owner = None if meeting.seen_by is None else email_key(meeting.seen_by)
         for first, second in combinations(people, 2):
+            if owner is not None and owner not in (first, second):
+                continue
             external = (first in outside) + (second in outside)
             if external == 2 or (external == 1 and not self.policy.include_external):
                 continue

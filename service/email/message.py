@@ -9,11 +9,17 @@ from __future__ import annotations
 import email.policy
 import re
 from datetime import UTC, datetime
-from email.headerregistry import BaseHeader, HeaderRegistry, UniqueUnstructuredHeader
+from email.headerregistry import (
+    Address,
+    AddressHeader,
+    BaseHeader,
+    HeaderRegistry,
+    UniqueUnstructuredHeader,
+)
 from email.message import EmailMessage
 from email.policy import EmailPolicy
-from email.utils import format_datetime, parseaddr
-from typing import Any
+from email.utils import format_datetime
+from typing import Any, cast
 
 from service.email.context import require_http_url
 from service.email.folding import fold_unstructured
@@ -80,10 +86,44 @@ def message_id_for(kind: str, entity_id: int, revision: int, domain: str) -> str
     return f"<rapport.{kind}.{entity_id}.{revision}@{domain}>"
 
 
+# One host name: dot-separated labels of letters (any script), digits and hyphens.
+_HOST = re.compile(
+    r"^(?=.{1,253}$)[^\W_](?:[\w-]{0,61}[^\W_])?(?:\.[^\W_](?:[\w-]{0,61}[^\W_])?)*$"
+)
+_LOCAL = re.compile(r"^[^\s@,;:<>()\[\]\\\"]{1,64}$")
+
+
+def parse_address(name: str, value: str) -> Address:
+    """The one address of a header field, strictly parsed; ValueError naming `name` otherwise.
+
+    Exactly one mailbox (an optional display name and `local@host`): a list (`a@x,eve@evil`),
+    a group, a quoted or bracketed oddity, a parse defect or a line break is refused, so one
+    recipient field can never send mail to a second address.
+    """
+    if any(ch in value for ch in "\r\n\0"):
+        raise ValueError(f"{name} must be one line, got {value!r}")
+    try:
+        parsed = POLICY.header_factory("To", value)
+        groups = cast(AddressHeader, parsed).groups
+        defects = parsed.defects
+    except (ValueError, IndexError, AttributeError) as exc:
+        raise ValueError(f"{name} must be one email address, got {value!r}") from exc
+    addresses = [address for group in groups for address in group.addresses]
+    only = addresses[0] if len(addresses) == 1 else None
+    if (
+        only is None
+        or len(groups) != 1
+        or groups[0].display_name is not None
+        or defects
+        or not _LOCAL.match(only.username)
+        or not _HOST.match(only.domain)
+    ):
+        raise ValueError(f"{name} must be exactly one email address, got {value!r}")
+    return only
+
+
 def _require_address(name: str, value: str) -> None:
-    _, address = parseaddr(value)
-    if "@" not in address or any(ch in value for ch in "\r\n\0"):
-        raise ValueError(f"{name} must be an email address, got {value!r}")
+    parse_address(name, value)
 
 
 def build_message(

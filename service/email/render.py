@@ -4,8 +4,9 @@ Phrasing lives in `templates/phrases_<kind>.jinja` (plain text macros, each with
 variants; `service.email.phrases` states and checks what each provides). They are called from
 Python, so they return plain str, never Markup; the `.html` and `.txt` templates lay them out:
 `nudge_<kind>.*` when a kind needs more than the common `_nudge.*` layout, else `_nudge.*`.
-HTML templates are autoescaped, so a meeting title is data, never markup; every template runs
-with `StrictUndefined`.
+HTML templates are autoescaped, so a meeting title is data, never markup; titles, names and
+reasons are defanged first (`service.email.defang`), so no client makes a link of them either;
+every template runs with `StrictUndefined`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select
 from service.domain.vocabulary import NudgeKind, Role
 from service.email.bars import habit_bars, modality_bars
 from service.email.context import DailyBriefing, NudgeEmail, WeeklyReport
+from service.email.defang import defang
 from service.email.phrases import NudgeView, Phrases, PhraseWords
 from service.email.words import (
     ago_words,
@@ -61,12 +63,12 @@ def make_environment() -> Environment:
 
 
 def _greeting(name: str | None) -> str:
-    cleaned = one_line(name or "", 60)
+    cleaned = one_line(defang(name or ""), 60)
     return f"Hi {cleaned}," if cleaned else "Hi there,"
 
 
 def _reason(text: str) -> str:
-    return one_line(text, 300).rstrip(". ")
+    return one_line(defang(text), 300).rstrip(". ")
 
 
 class EmailRenderer:
@@ -93,8 +95,9 @@ class EmailRenderer:
         return self._view(n, self._phrases(n.kind))
 
     def _view(self, n: NudgeEmail, phrases: Phrases) -> NudgeView:
-        title = one_line(n.meeting_title, 200)
-        subject_title = one_line(n.meeting_title, SUBJECT_TITLE_LIMIT)
+        # Titles and names are foreign text: defanged, so no client makes a link of them.
+        title = one_line(defang(n.meeting_title), 200)
+        subject_title = one_line(defang(n.meeting_title), SUBJECT_TITLE_LIMIT)
         last_met = None
         last_met_ago = None
         if n.last_met is not None:
@@ -110,7 +113,7 @@ class EmailRenderer:
             "provider": provider_words(n.provider),
             "modality": modality_words(n.modality),
             "people": n.human_count,
-            "contact": one_line(n.contact_name or "", 80) or "your colleague",
+            "contact": one_line(defang(n.contact_name or ""), 80) or "your colleague",
             "last_met": last_met,
             "last_met_ago": last_met_ago,
             "product": self.product_name,
@@ -188,7 +191,7 @@ class EmailRenderer:
         year = r.week_start.year
         lapsed = [
             {
-                "name": one_line(c.contact_name or "", 80) or c.contact_email,
+                "name": one_line(defang(c.contact_name or ""), 80) or defang(c.contact_email),
                 "email": c.contact_email,
                 "last_met": day_words(c.last_met, year_if_not=year),
                 "ago": ago_words(c.days_since),

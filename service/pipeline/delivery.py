@@ -142,12 +142,15 @@ class _Sender:
             await session.commit()
         return won
 
-    async def deliver(self, nudges: Sequence[NudgeRow], meetings: Mapping[int, MeetingRow]) -> None:
-        """Send one email for these nudges (one, or a briefing) and record the outcome."""
+    async def deliver(self, nudges: Sequence[NudgeRow], views: Mapping[int, MeetingRow]) -> None:
+        """Send one email for these nudges (one, or a briefing) and record the outcome.
+
+        `views` holds, by nudge id, the meeting as the recipient's own calendar shows it.
+        """
         first = nudges[0]
         person = self.people[first.person_id]
         links = person_links(self.mail, self.tenant_id, person.id, self.clock)
-        items = [await self.context(n, meetings[n.meeting_id]) for n in nudges]
+        items = [await self.context(n, views[n.id]) for n in nudges]
         rendered: RenderedEmail
         if first.batch_key is None:
             rendered = self.renderer.render_nudge(items[0])
@@ -208,14 +211,15 @@ class _Sender:
 
 
 def _stale(nudge: NudgeRow, meeting: MeetingRow | None, now: datetime) -> bool:
-    """True when the nudge no longer fits its meeting: it must not be sent.
+    """True when the nudge no longer fits its meeting as the recipient sees it: not to be sent.
 
-    The meeting was cancelled, has already started, or moved so that the nudge's due time is
-    after the start or more than `MAX_AHEAD` before it (a re-plan sets the right time once the
-    meeting is inside the planning window again).
+    The recipient's own calendar no longer shows the meeting, or shows it cancelled, already
+    started, or moved so that the nudge's due time is after the start or more than `MAX_AHEAD`
+    before it (a re-plan sets the right time once the meeting is inside the planning window
+    again).
     """
     if meeting is None:
-        return False  # settled as an orphan after the claim
+        return True
     if meeting.status == "cancelled" or meeting.start <= max(now, nudge.due_at):
         return True
     return not timedelta(0) <= meeting.start - nudge.due_at <= MAX_AHEAD
@@ -253,13 +257,16 @@ async def deliver_due(
             due = [n for n in page if n.id not in sender.tried]
             if not due:
                 continue
-            meetings = {
-                m.id: m
-                for m in await MeetingRepository(session, tenant_id).get_many(
-                    {n.meeting_id for n in due}
-                )
+            # Each recipient's own view: what their calendar says, never another person's.
+            found = await MeetingRepository(session, tenant_id).get_views(
+                {(n.meeting_id, n.person_id) for n in due}
+            )
+            views = {
+                n.id: found[(n.meeting_id, n.person_id)]
+                for n in due
+                if (n.meeting_id, n.person_id) in found
             }
-        await _deliver_page(sender, due, meetings)
+        await _deliver_page(sender, due, views)
     async with rt.db.session() as session:
         counts = await NudgeRepository(session, tenant_id).count_by_kind_and_state()
     totals: Counter[str] = Counter()
@@ -271,11 +278,11 @@ async def deliver_due(
 
 
 async def _deliver_page(
-    sender: _Sender, due: list[NudgeRow], meetings: Mapping[int, MeetingRow]
+    sender: _Sender, due: list[NudgeRow], views: Mapping[int, MeetingRow]
 ) -> None:
     """Cancel the stale nudges of one page, claim the rest and send them, one email a group."""
     sender.tried.update(n.id for n in due)
-    stale = [n for n in due if _stale(n, meetings.get(n.meeting_id), sender.clock)]
+    stale = [n for n in due if _stale(n, views.get(n.id), sender.clock)]
     if stale:
         await _cancel(sender.rt, sender.tenant_id, stale)
         sender.outcome.cancelled += len(stale)
@@ -287,7 +294,7 @@ async def _deliver_page(
     for nudge in due:
         if nudge.id not in won:
             continue
-        if nudge.person_id in sender.people and nudge.meeting_id in meetings:
+        if nudge.person_id in sender.people and nudge.id in views:
             groups[(nudge.person_id, nudge.batch_key or f"nudge:{nudge.id}")].append(nudge)
         else:
             orphans.append(nudge)
@@ -295,4 +302,4 @@ async def _deliver_page(
         # The person or meeting went away between planning and sending: nothing to send.
         await sender.settle(orphans, error="person or meeting no longer exists", transient=False)
     for group in groups.values():
-        await sender.deliver(group, meetings)
+        await sender.deliver(group, views)

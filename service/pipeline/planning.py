@@ -1,7 +1,9 @@
 """Planning: turn stored upcoming meetings into nudge rows with the tenant's policies.
 
-Re-planning is idempotent: plans are upserted on (meeting, person, kind), nudges whose reason no
-longer holds (a meeting moved, was cancelled, someone declined) are cancelled.
+Each person is planned for from their own view of their meetings only (their own calendar's
+copy): a meeting another person's calendar lists them on gets them nothing. Re-planning is
+idempotent: plans are upserted on (meeting, person, kind), nudges whose reason no longer holds
+(a meeting moved, was cancelled, someone declined, it left their calendar) are cancelled.
 """
 
 from __future__ import annotations
@@ -57,12 +59,20 @@ def _member(kind: type[E], value: str, default: E) -> E:
     return kind(value) if value in kind._value2member_map_ else default
 
 
-def scheduled_meeting(row: MeetingRow, internal_domains: Iterable[str]) -> ScheduledMeeting:
-    """The planner's view of a stored meeting (participants typed, internal marked)."""
+def scheduled_meeting(
+    row: MeetingRow, internal_domains: Iterable[str], names: Mapping[str, str] | None = None
+) -> ScheduledMeeting:
+    """The planner's view of a stored meeting (participants typed, internal marked).
+
+    `names` gives tenant people's names by address, so a reason reads "a one-on-one with Ana
+    Lee" rather than an address.
+    """
     domains = tuple(d.lower() for d in internal_domains)
+    known = names or {}
     participants = tuple(
         Participant(
             email=p.email,
+            name=known.get(p.email),
             kind=_member(AttendeeKind, p.kind, AttendeeKind.UNKNOWN),
             response=_member(Response, p.response, Response.UNKNOWN),
             organizer=p.organizer,
@@ -172,40 +182,44 @@ async def plan_upcoming(rt: Runtime, tenant_id: int, until: datetime) -> Plannin
             raise NotFound(f"tenant {tenant_id} not found")
         people = {p.id: p async for p in PeopleRepository(session, tenant_id).iter_all()}
         policies = await load_policies(session, tenant_id)
-        rows = [r async for r in MeetingRepository(session, tenant_id).iter_upcoming(now, until)]
-        meetings = [scheduled_meeting(row, tenant.internal_domains) for row in rows]
-        outcome.meetings = len(meetings)
+        names = {p.email: p.name for p in people.values() if p.name}
+        views: defaultdict[int, list[ScheduledMeeting]] = defaultdict(list)
+        async for row in MeetingRepository(session, tenant_id).iter_views(now, until):
+            if row.seen_by in people:
+                views[row.seen_by].append(scheduled_meeting(row, tenant.internal_domains, names))
+        meeting_ids = sorted({m.key for found in views.values() for m in found})
+        outcome.meetings = len(meeting_ids)
         nudges = NudgeRepository(session, tenant_id)
-        history = await _history(
-            nudges, people, [r.id for r in rows], now, policies.longest_series_cap_days
-        )
-        plans, held_back = _plan_by_group(meetings, people, policies, history, now)
+        history = await _history(nudges, people, meeting_ids, now, policies.longest_series_cap_days)
+        plans, held_back = _plan_by_person(views, people, policies, history, now)
         outcome.suppressed_reasons = dict(held_back)
         outcome.suppressed = sum(held_back.values())
         outcome.changed = len(await nudges.plan_many(plans))
         outcome.planned = len(plans)
         ids = {person.email: pid for pid, person in people.items()}
         keep = {(p.meeting_key, ids[p.person], p.kind.value) for p in plans if p.person in ids}
-        outcome.cancelled = len(await nudges.cancel_stale([r.id for r in rows], keep))
+        outcome.cancelled = len(await nudges.cancel_stale(meeting_ids, keep))
         await session.commit()
     return outcome
 
 
-def _plan_by_group(
-    meetings: list[ScheduledMeeting],
+def _plan_by_person(
+    views: Mapping[int, list[ScheduledMeeting]],
     people: Mapping[int, PersonRow],
     policies: TenantPolicies,
     history: NudgeHistory,
     now: datetime,
 ) -> tuple[list[NudgePlan], Counter[str]]:
-    """Plan each group of people under its own policy; count what was held back and why."""
-    by_group: defaultdict[str | None, dict[str, PersonPrefs]] = defaultdict(dict)
-    for person in people.values():
-        group = person.team if person.team in policies.groups else None
-        by_group[group][person.email] = person_prefs(person)
+    """Plan each person from their own views under their group's policy; count what was held.
+
+    Caps are per person, so planning one person at a time plans what one call would.
+    """
     plans: list[NudgePlan] = []
     held_back: Counter[str] = Counter()
-    for group, prefs in by_group.items():
+    for person_id, meetings in sorted(views.items()):
+        person = people[person_id]
+        group = person.team if person.team in policies.groups else None
+        prefs = {person.email: person_prefs(person)}
         result = plan_nudges(meetings, prefs, policies.for_group(group), history, now)
         plans.extend(result.plans)
         held_back.update(held.reason for held in result.suppressed)

@@ -2,12 +2,15 @@
 
 One streaming pass over the look-back window feeds the relationship tracker and the per-person
 week counts; one pass over the weeks ahead finds pairs that already have a meeting booked.
+Both read each person's own view of their meetings: a person counts a meeting only through
+their own calendar, and a contact who has a calendar connected counts only where their own
+calendar shows the meeting too (one without a calendar counts as a name on it).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,11 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.domain.model import AttendeeKind, Response, email_key
 from service.domain.policy import RelationshipPolicy
 from service.domain.relationships import LapsedRelationship, PastMeeting, RelationshipTracker
-from service.storage import MeetingRepository, PersonRow
+from service.storage import InsightRepository, MeetingRepository, PersonRow
 from service.storage.rows import MeetingRow
 
 LOOKAHEAD = timedelta(days=60)
 WEEK = timedelta(days=7)
+HUMAN = (AttendeeKind.PERSON, AttendeeKind.UNKNOWN)
 
 
 @dataclass(slots=True)
@@ -41,42 +45,52 @@ class RelationshipFindings:
     weeks: Mapping[str, WeekCounts]
 
 
-def _attendees(row: MeetingRow) -> tuple[str, ...]:
-    """The humans who did not decline (rooms, resources and groups left out)."""
-    return tuple(
+def attended(view: MeetingRow, viewer: str, connected: Collection[int]) -> tuple[str, ...] | None:
+    """The humans at a meeting as the viewer's own calendar shows it, viewer first.
+
+    None when the viewer declined it. Rooms, resources, groups and those who declined are left
+    out, and so is a person with a calendar connected whose own calendar does not show it.
+    """
+    own = next((p for p in view.participations if p.person_id == view.seen_by), None)
+    if own is None or own.response == Response.DECLINED:
+        return None
+    others = [
         p.email
-        for p in row.participations
-        if p.kind in (AttendeeKind.PERSON, AttendeeKind.UNKNOWN) and p.response != Response.DECLINED
-    )
+        for p in view.participations
+        if p.email != viewer
+        and p.kind in HUMAN
+        and p.response != Response.DECLINED
+        and (p.person_id is None or p.person_id not in connected or p.in_calendar)
+    ]
+    return (viewer, *dict.fromkeys(others))
 
 
-def _past_meeting(row: MeetingRow) -> PastMeeting:
-    external = frozenset(p.email for p in row.participations if p.person_id is None)
+def _past_meeting(view: MeetingRow, people: tuple[str, ...], viewer: str) -> PastMeeting:
+    external = frozenset(p.email for p in view.participations if p.person_id is None)
     return PastMeeting(
-        start=row.start,
-        people=_attendees(row),
-        cancelled=row.status == "cancelled",
-        is_meeting=row.is_meeting,
+        start=view.start,
+        people=people,
+        cancelled=view.status == "cancelled",
+        is_meeting=view.is_meeting,
         external=external,
+        seen_by=viewer,
     )
 
 
 def _count_week(
-    row: MeetingRow, windows: Mapping[str, tuple[datetime, datetime]], weeks: dict[str, WeekCounts]
+    view: MeetingRow,
+    viewer: str,
+    window: tuple[datetime, datetime] | None,
+    weeks: dict[str, WeekCounts],
 ) -> None:
-    if row.status == "cancelled" or not row.is_meeting:
+    if view.status == "cancelled" or not view.is_meeting or window is None:
         return
-    hours = (row.end - row.start).total_seconds() / 3600
-    for participation in row.participations:
-        if participation.person_id is None or participation.response == Response.DECLINED:
-            continue
-        window = windows.get(participation.email)
-        if window is None or not window[0] <= row.start < window[1]:
-            continue
-        counts = weeks.setdefault(participation.email, WeekCounts())
-        counts.by_modality[row.modality] += 1
-        counts.one_on_ones += 1 if row.one_on_one else 0
-        counts.hours += hours
+    if not window[0] <= view.start < window[1]:
+        return
+    counts = weeks.setdefault(viewer, WeekCounts())
+    counts.by_modality[view.modality] += 1
+    counts.one_on_ones += 1 if view.one_on_one else 0
+    counts.hours += (view.end - view.start).total_seconds() / 3600
 
 
 async def find_relationships(
@@ -86,23 +100,33 @@ async def find_relationships(
     policy: RelationshipPolicy,
     now: datetime,
 ) -> RelationshipFindings:
-    """Stream past and upcoming meetings once; return lapsed relationships and week counts.
+    """Stream past and upcoming views once; return lapsed relationships and week counts.
 
     Each person's week is the last full Monday-to-Sunday week in their own time zone.
     """
     meetings = MeetingRepository(session, tenant_id)
+    connected = await InsightRepository(session, tenant_id).connected_people()
+    emails = {person.id: email for email, person in people.items()}
     tracker = RelationshipTracker(policy, internal_people=frozenset(people))
     windows = {email: report_week(now, person.timezone)[1:] for email, person in people.items()}
     weeks: dict[str, WeekCounts] = {}
-    async for row in meetings.iter_past(now - timedelta(days=policy.lookback_days), now):
-        tracker.add(_past_meeting(row))
-        _count_week(row, windows, weeks)
-    scheduled: set[frozenset[str]] = set()
-    async for row in meetings.iter_upcoming(now, now + LOOKAHEAD, include_cancelled=False):
-        humans = sorted(set(_attendees(row)))
-        if not row.is_meeting or policy.weight_for(len(humans)) <= 0:
+    start = now - timedelta(days=policy.lookback_days)
+    async for view in meetings.iter_views(start, now, include_cancelled=False):
+        viewer = emails.get(view.seen_by or 0)
+        humans = None if viewer is None else attended(view, viewer, connected)
+        if viewer is None or humans is None:
             continue
-        scheduled.update(frozenset((a, b)) for i, a in enumerate(humans) for b in humans[i + 1 :])
+        tracker.add(_past_meeting(view, humans, viewer))
+        _count_week(view, viewer, windows.get(viewer), weeks)
+    scheduled: set[frozenset[str]] = set()
+    async for view in meetings.iter_views(now, now + LOOKAHEAD, include_cancelled=False):
+        viewer = emails.get(view.seen_by or 0)
+        humans = None if viewer is None else attended(view, viewer, connected)
+        if viewer is None or humans is None or not view.is_meeting:
+            continue
+        if policy.weight_for(len(humans)) <= 0:
+            continue
+        scheduled.update(frozenset((email_key(viewer), email_key(c))) for c in humans[1:])
     by_person: defaultdict[str, list[LapsedRelationship]] = defaultdict(list)
     for found in tracker.lapsed(now, scheduled):
         by_person[found.person].append(found)

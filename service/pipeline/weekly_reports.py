@@ -1,7 +1,9 @@
 """Weekly report delivery: one report per person per week, as an email and an HTML file.
 
-Opted-out people get nothing. Each report is claimed (person, week) before it is sent, so a
-second run in the same week sends nothing twice.
+Opted-out people get nothing, nor do people without a calendar connected (their own calendar
+is the only thing that speaks for them). Each report is claimed (person, week) before it is
+sent, so a second run in the same week sends nothing twice. Files go in a folder per tenant,
+named by person id.
 """
 
 from __future__ import annotations
@@ -35,7 +37,13 @@ from service.pipeline.relationships import (
     visible_lapsed,
 )
 from service.runtime import Runtime
-from service.storage import NudgeRepository, PeopleRepository, PersonRow, ReportRepository
+from service.storage import (
+    InsightRepository,
+    NudgeRepository,
+    PeopleRepository,
+    PersonRow,
+    ReportRepository,
+)
 from service.storage.rows import ReportRow
 
 log = structlog.get_logger(__name__)
@@ -109,18 +117,23 @@ def _report(
     )  # fmt: skip
 
 
-def _file_name(person: PersonRow, week: str) -> str:
-    local = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in person.email.split("@")[0])
-    return f"{week}-{local}.html"
+def report_path(reports_dir: Path, tenant_id: int, person: PersonRow, week: date) -> Path:
+    """Where a person's report file goes: a folder per tenant, a file per person id and week.
+
+    Ids, never the address: `alex@a` and `alex@b` (or two tenants' `alex@a`) never share a file.
+    """
+    return reports_dir / f"tenant-{tenant_id}" / f"{week.isoformat()}-person-{person.id}.html"
 
 
 async def send_weekly_reports(rt: Runtime, tenant_id: int, policy: Policy) -> ReportOutcome:
     """Compute lapsed relationships once, then write and send each person's weekly report."""
     now = rt.now()
     outcome = ReportOutcome()
-    await asyncio.to_thread(rt.reports_dir.mkdir, parents=True, exist_ok=True)
+    folder = rt.reports_dir / f"tenant-{tenant_id}"
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     async with rt.db.session() as session:
         people = {p.email: p async for p in PeopleRepository(session, tenant_id).iter_all()}
+        connected = await InsightRepository(session, tenant_id).connected_people()
         findings = await find_relationships(session, tenant_id, people, policy.relationships, now)
         zones = {p.id: p.timezone for p in people.values()}
         per_day = await NudgeRepository(session, tenant_id).sent_counts_by_person_day(
@@ -130,7 +143,8 @@ async def send_weekly_reports(rt: Runtime, tenant_id: int, policy: Policy) -> Re
     sent_per_person = _sent_in_report_week(per_day, weeks)
     outcome.lapsed = sum(len(items) for items in findings.lapsed.values())
     for person in sorted(people.values(), key=lambda p: p.email):
-        if person.opted_out:
+        # Only a person's own calendar speaks for them: no calendar, no report.
+        if person.opted_out or person.id not in connected:
             continue
         outcome.people += 1
         week_start = weeks[person.id]
@@ -139,7 +153,7 @@ async def send_weekly_reports(rt: Runtime, tenant_id: int, policy: Policy) -> Re
             claimed = await reports.claim(person.id, week_start)
             row = await reports.get(person.id, week_start)
             await session.commit()
-        path = rt.reports_dir / _file_name(person, week_start.isoformat())
+        path = report_path(rt.reports_dir, tenant_id, person, week_start)
         outcome.files.append(path)
         if not claimed or row is None:
             continue

@@ -148,19 +148,9 @@ class Feedback(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
-class MeetingRecord(Base):
-    """One meeting instance of a tenant, however many calendars show it (derived fields only)."""
+class _MeetingView:
+    """The fields of one view of a meeting: a calendar's copy, or the shared row."""
 
-    __tablename__ = "meetings"
-    __table_args__ = (
-        UniqueConstraint("tenant_id", "ical_uid", "original_start"),
-        Index(None, "tenant_id", "start"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    tenant_id: Mapped[int] = _tenant_fk()
-    ical_uid: Mapped[str] = mapped_column(Text, nullable=False)
-    original_start: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     start: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     end: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     title: Mapped[str] = mapped_column(Text, nullable=False)
@@ -180,17 +170,74 @@ class MeetingRecord(Base):
     human_count: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
+
+class MeetingRecord(_MeetingView, Base):
+    """One meeting instance of a tenant, however many calendars show it (derived fields only).
+
+    The row is the meeting's identity (UID, original start) and the organiser's view of it
+    (`from_organizer`), or the latest copy's while the organiser's calendar has not shown it.
+    What each person sees is their own `MeetingCopy`; no one is nudged or reported on from this
+    shared row.
+    """
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "ical_uid", "original_start"),
+        Index(None, "tenant_id", "start"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    ical_uid: Mapped[str] = mapped_column(Text, nullable=False)
+    original_start: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    from_organizer: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false")
+    )
+
     participations: Mapped[list[Participation]] = relationship(
         back_populates="meeting", lazy="raise", passive_deletes=True
     )
 
 
+class MeetingCopy(_MeetingView, Base):
+    """A meeting as one person's own calendar shows it: what that person sees, and only them.
+
+    One per (meeting, calendar owner). Only that person's syncs write it, so another person's
+    feed can neither add them to a meeting nor rename, move or cancel it for them.
+    `organizer_copy` marks the copy of the person the copy names as organiser;
+    `attendees_known` is false for a bare feed (no ATTENDEE lines): readers then take the
+    attendees from the organiser's copy.
+    """
+
+    __tablename__ = "meeting_copies"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "person_id"),
+        Index(None, "tenant_id", "start"),
+        Index(None, "person_id", "start"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    meeting_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False
+    )
+    person_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
+    )
+    organizer_copy: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    attendees_known: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
 class Participation(Base):
-    """One party of a meeting: their answer, role, and whether their own calendar shows it."""
+    """One party of a meeting as one copy lists it: their answer, role, and whether it is theirs.
+
+    `in_calendar` marks the copy owner's own row (their calendar shows the meeting).
+    """
 
     __tablename__ = "participations"
     __table_args__ = (
-        UniqueConstraint("meeting_id", "email"),
+        UniqueConstraint("copy_id", "email"),
+        Index(None, "meeting_id"),
         Index(None, "person_id"),
         Index(None, "email"),
     )
@@ -199,6 +246,9 @@ class Participation(Base):
     tenant_id: Mapped[int] = _tenant_fk()
     meeting_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False
+    )
+    copy_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("meeting_copies.id", ondelete="CASCADE"), nullable=False
     )
     email: Mapped[str] = mapped_column(String(320), nullable=False)
     person_id: Mapped[int | None] = mapped_column(

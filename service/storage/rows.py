@@ -79,7 +79,7 @@ class CalendarRow:
 
 @dataclass(frozen=True, slots=True)
 class ParticipationRow:
-    """One party of a stored meeting."""
+    """One party of a stored meeting; `in_calendar`: their own calendar shows the meeting."""
 
     email: str
     person_id: int | None
@@ -92,7 +92,12 @@ class ParticipationRow:
 
 @dataclass(frozen=True, slots=True)
 class MeetingRow:
-    """A stored meeting (derived fields only) with its participations."""
+    """A stored meeting (derived fields only) with its participations.
+
+    With `seen_by` None: the shared row (the organiser's view). With `seen_by` a person id: the
+    meeting as that person's own calendar shows it (their copy; the organiser's copy for what
+    theirs lacks), `participations` as their copy lists them.
+    """
 
     id: int
     ical_uid: str
@@ -115,14 +120,21 @@ class MeetingRow:
     human_count: int | None
     updated_at: datetime
     participations: tuple[ParticipationRow, ...] = ()
+    seen_by: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class PruneResult:
-    """What a full-sync prune changed: meetings that lost this person, and those now cancelled."""
+    """What a removal or full-sync prune changed.
+
+    `dropped`: meetings whose copy of this person went; `cancelled`: meetings no calendar shows
+    any more, kept as cancelled because nudges were sent for them; `deleted`: such meetings
+    without sent nudges, deleted (a feed that renames every UID cannot pile up rows).
+    """
 
     dropped: tuple[int, ...] = ()
     cancelled: tuple[int, ...] = ()
+    deleted: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

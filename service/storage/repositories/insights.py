@@ -1,16 +1,25 @@
-"""Read-only questions about a tenant's meetings: when two people last met, counts by label."""
+"""Read-only questions about a tenant's meetings: when two people last met, counts, who is in."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from service.domain.model import normalise_email
-from service.storage.models import MeetingRecord, Participation
+from service.domain.model import EventStatus, Response, normalise_email
+from service.storage.models import (
+    CalendarConnection,
+    MeetingCopy,
+    MeetingRecord,
+    Participation,
+    Person,
+)
 from service.storage.repositories.base import Scoped
+
+CANCELLED = EventStatus.CANCELLED.value
+DECLINED = Response.DECLINED.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,27 +36,63 @@ class InsightRepository(Scoped):
     """Aggregate reads over meetings and participations of one tenant."""
 
     async def last_met(self, person: str, contact: str, before: datetime) -> datetime | None:
-        """The start of the last meeting before `before` that both addresses attended."""
+        """The start of the last meeting before `before` that both attended, in `person`'s view.
+
+        Only the person's own calendar counts: their copy (not declined by them, not cancelled,
+        a real meeting) must list the contact, not as declined (a copy without attendees: the
+        organiser's copy must). A contact with a calendar of their own counts only where their
+        calendar shows the meeting too.
+        """
         person_email, contact_email = normalise_email(person), normalise_email(contact)
         if person_email is None or contact_email is None:
             return None
-        other = aliased(Participation)
+        contact_id = await self.session.scalar(
+            self._select_columns(Person, Person.id).where(Person.email == contact_email)
+        )
+        own, other, organizer = aliased(Participation), aliased(Participation), aliased(MeetingCopy)
+        by_organizer = and_(
+            ~MeetingCopy.attendees_known,
+            other.copy_id.in_(
+                select(organizer.id).where(
+                    organizer.meeting_id == MeetingCopy.meeting_id, organizer.organizer_copy
+                )
+            ),
+        )
+        listed = exists().where(
+            other.meeting_id == MeetingCopy.meeting_id,
+            other.email == contact_email,
+            other.response != DECLINED,
+            or_(other.copy_id == MeetingCopy.id, by_organizer),
+        )
         statement = (
-            self._select_columns(MeetingRecord, func.max(MeetingRecord.start))
-            .join(Participation, Participation.meeting_id == MeetingRecord.id)
-            .join(other, other.meeting_id == MeetingRecord.id)
+            self._select_columns(MeetingCopy, func.max(MeetingCopy.start))
+            .join(Person, Person.id == MeetingCopy.person_id)
+            .join(own, and_(own.copy_id == MeetingCopy.id, own.in_calendar))
             .where(
-                Participation.email == person_email,
-                other.email == contact_email,
-                Participation.response != "declined",
-                other.response != "declined",
-                MeetingRecord.start < before,
-                MeetingRecord.status != "cancelled",
-                MeetingRecord.is_meeting,
+                Person.email == person_email,
+                own.response != DECLINED,
+                MeetingCopy.start < before,
+                MeetingCopy.status != CANCELLED,
+                MeetingCopy.is_meeting,
+                listed,
             )
         )
+        if contact_id is not None and contact_id in await self.connected_people():
+            theirs = aliased(MeetingCopy)
+            statement = statement.where(
+                exists().where(
+                    theirs.meeting_id == MeetingCopy.meeting_id, theirs.person_id == contact_id
+                )
+            )
         found: datetime | None = await self.session.scalar(statement)
         return found
+
+    async def connected_people(self) -> frozenset[int]:
+        """The people with at least one calendar connected: only they are ever recipients."""
+        statement = self._select_columns(
+            CalendarConnection, CalendarConnection.person_id
+        ).distinct()
+        return frozenset((await self.session.scalars(statement)).all())
 
     async def meeting_stats(self) -> MeetingStats:
         """Counts of live meetings by modality, one-on-ones and non-meetings (OOO, focus, …)."""

@@ -40,14 +40,20 @@ def _merge(old: Party | None, new: Party) -> Party:
     )
 
 
-def parties(
-    meeting: Meeting, seen_by_person_id: int | None, people_ids: Mapping[str, int]
-) -> tuple[dict[str, Party], bool]:
-    """Participations of `meeting` by email, and whether its attendee list was known.
+def is_organizer_copy(meeting: Meeting) -> bool:
+    """True when the calendar's owner is the organiser the meeting names."""
+    organizer = normalise_email(meeting.organizer)
+    return organizer is not None and organizer == normalise_email(meeting.owner)
 
-    The calendar owner always takes part (their calendar shows the meeting); an attendee marked
-    as the owner is stored under the owner's address; an organizer left out of the attendees
-    (Graph does that) is added as an accepted organizer.
+
+def parties(
+    meeting: Meeting, seen_by_person_id: int, people_ids: Mapping[str, int]
+) -> dict[str, Party]:
+    """The participations of one calendar's copy of `meeting`, by email.
+
+    The calendar owner always takes part (their calendar shows the meeting: `in_calendar`);
+    an attendee marked as the owner is stored under the owner's address; an organizer left out
+    of the attendees (Graph does that) is added as an accepted organizer.
     """
     owner = normalise_email(meeting.owner) or meeting.owner.strip().lower()
     organizer = normalise_email(meeting.organizer)
@@ -79,13 +85,12 @@ def parties(
         ),
         organizer=owner == organizer,
         optional=False,
-        in_calendar=seen_by_person_id is not None,
+        in_calendar=True,
     )
     found[owner] = _merge(own, found[owner]) if owner in found else own
-    result: dict[str, Party] = {}
-    for email, party in found.items():
-        person_id = people_ids.get(email)
-        if email == owner and seen_by_person_id is not None:
-            person_id = seen_by_person_id
-        result[email] = replace(party, person_id=person_id)
-    return result, known
+    return {
+        email: replace(
+            party, person_id=seen_by_person_id if email == owner else people_ids.get(email)
+        )
+        for email, party in found.items()
+    }

@@ -111,7 +111,7 @@ def test_run_demo_sqlite_writes_reports_for_people_not_opted_out(
     data_dir, outputs = sqlite_demo
     sample = load_sample(SAMPLE_NOW)
     opted_out = {p.email for p in sample.people if p.opted_out}
-    reports = sorted((data_dir / "reports").glob("*.html"))
+    reports = sorted((data_dir / "reports").glob("tenant-*/*.html"))
     assert len(reports) == len(sample.people) - len(opted_out)
     recipients = {str(m["To"]) for m in _messages(data_dir)}
     assert not recipients & opted_out, "an opted-out person was emailed"
@@ -139,7 +139,7 @@ def test_run_demo_twice_changes_nothing(sqlite_demo: tuple[Path, list[str]]) -> 
     assert "new in this run" in run.stdout + run.stderr
     counts = asyncio.run(_counts(f"sqlite+aiosqlite:///{data_dir / 'rapport.db'}"))
     assert counts["people"] == len(load_sample(SAMPLE_NOW).people)
-    assert counts["reports"] == len(list((data_dir / "reports").glob("*.html")))
+    assert counts["reports"] == len(list((data_dir / "reports").glob("tenant-*/*.html")))
 
 
 @pytest.mark.postgres

@@ -230,3 +230,13 @@ def test_tracker_refuses_naive_times() -> None:
         tracker.add(PastMeeting(start=datetime(2026, 1, 1), people=(ME, YOU)))  # noqa: DTZ001
     with pytest.raises(ValueError, match="tz-aware"):
         tracker.lapsed(datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+def test_lapsed_seen_by_counts_only_the_calendar_owner_pairs() -> None:
+    # THEM's calendar lists ME and YOU: it speaks for THEM's pairs only, never for ME and YOU.
+    them = "them@acme.test"
+    tracker = _tracker([_met(d, them, ME, YOU, seen_by=them) for d in (30, 37, 44)], top_n=5)
+    pairs = {(r.person, r.contact) for r in tracker.lapsed(NOW)}
+    assert pairs == {(them, ME), (them, YOU), (ME, them), (YOU, them)}
+    strengths = {r.contact: r.strength for r in tracker.lapsed(NOW, person=them)}
+    assert strengths == {ME: pytest.approx(3 * 0.6), YOU: pytest.approx(3 * 0.6)}

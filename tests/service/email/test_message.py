@@ -174,3 +174,40 @@ def test_build_message_id_is_deterministic() -> None:
 def test_build_message_id_rejects_bad_input(args: tuple[str, int, int, str], field: str) -> None:
     with pytest.raises(ValueError, match=field):
         message_id_for(*args)
+
+
+@pytest.mark.parametrize("field", ["sender", "recipient"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a@x.example,eve@evil.example",
+        "a@x.example, eve@evil.example",
+        "a@x.example;eve@evil.example",
+        "<a@x.example>, <eve@evil.example>",
+        "Ana <a@x.example>, Eve <eve@evil.example>",
+        "friends: a@x.example, eve@evil.example;",
+        '"eve@evil.example"@x.example',
+        "a@x.example <eve@evil.example>",
+        "a@x.example eve@evil.example",
+        "a@@x.example",
+        "@x.example",
+        "a@",
+        "a@x..example",
+        "a@[10.0.0.1]",
+    ],
+)
+def test_build_message_one_strictly_parsed_address_per_field(field: str, value: str) -> None:
+    rendered = EmailRenderer().render_nudge(nudge())
+    with pytest.raises(ValueError, match=field):
+        _build(rendered, **{field: value})
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["ana@example.com", "Ana Silva <ana@example.com>", '"Silva, Ana" <ana@example.com>',
+     "Rapport <rapport@localhost>", "ana@exämple.com"],
+)  # fmt: skip
+def test_build_message_accepts_one_address(value: str) -> None:
+    rendered = EmailRenderer().render_nudge(nudge())
+    message = _reparse(_build(rendered, recipient=value))
+    assert len(message["To"].addresses) == 1

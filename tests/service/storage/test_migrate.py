@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from service.storage import Database, PeopleRepository, TenantRepository, migrate, migrate_sync
+from service.storage import (
+    Database,
+    MeetingRepository,
+    PeopleRepository,
+    TenantRepository,
+    migrate,
+    migrate_sync,
+)
 from service.storage.migrate import alembic_config, check, downgrade
 from service.storage.models import Base
+from service.storage.types import JsonValue, UTCDateTime
 from tests.fixtures.db import create_database, drop_database
 
 TABLES = {
@@ -21,6 +32,7 @@ TABLES = {
     "people",
     "calendar_connections",
     "meetings",
+    "meeting_copies",
     "participations",
     "nudges",
     "policies",
@@ -141,3 +153,117 @@ async def test_migrate_down_to_0001_and_up_keeps_people(tmp_path: Path) -> None:
         (),
         {},
     )
+
+
+T = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+ANA, BEN, CAT = "ana@acme.test", "ben@acme.test", "cat@other.test"
+
+
+def _rows_0002() -> list[tuple[sa.TableClause, dict[str, object]]]:
+    """A tenant, two people, one meeting in both calendars with an outside guest, a sent nudge."""
+    when = {"created_at": T}
+    person = {"timezone": "UTC", "opted_out": False, "opted_out_kinds": [], "muted_contacts": []}
+    view = {
+        "start": T, "end": T, "title": "Roadmap", "organizer_email": ANA, "series_id": None,
+        "status": "confirmed", "event_type": "default", "all_day": False, "transparent": False,
+        "modality": "video", "provider": "zoom", "hybrid": False, "one_on_one": False,
+        "is_meeting": True, "reasons": ["zoom link"], "human_count": 3, "updated_at": T,
+    }  # fmt: skip
+    party = {"tenant_id": 1, "meeting_id": 1, "kind": "person", "optional": False}
+    return [
+        (_table("tenants", "id", "slug", "name", "internal_domains", "created_at"),
+         {"id": 1, "slug": "acme", "name": "Acme", "internal_domains": ["acme.test"], **when}),
+        (_table("people", "id", "tenant_id", "email", "timezone", "opted_out", "opted_out_kinds",
+                "muted_contacts", "unsubscribe_token", "created_at"),
+         {"id": 1, "tenant_id": 1, "email": ANA, "unsubscribe_token": "a", **person, **when}),
+        (_table("people", "id", "tenant_id", "email", "timezone", "opted_out", "opted_out_kinds",
+                "muted_contacts", "unsubscribe_token", "created_at"),
+         {"id": 2, "tenant_id": 1, "email": BEN, "unsubscribe_token": "b", **person, **when}),
+        (_table("meetings", "id", "tenant_id", "ical_uid", "original_start", *view),
+         {"id": 1, "tenant_id": 1, "ical_uid": "m-1", "original_start": T, **view}),
+        (_table("participations", "email", "person_id", "response", "organizer", "in_calendar",
+                *party),
+         {"email": ANA, "person_id": 1, "response": "accepted", "organizer": True,
+          "in_calendar": True, **party}),
+        (_table("participations", "email", "person_id", "response", "organizer", "in_calendar",
+                *party),
+         {"email": BEN, "person_id": 2, "response": "declined", "organizer": False,
+          "in_calendar": True, **party}),
+        (_table("participations", "email", "person_id", "response", "organizer", "in_calendar",
+                *party),
+         {"email": CAT, "person_id": None, "response": "accepted", "organizer": False,
+          "in_calendar": False, **party}),
+        (_table("nudges", "tenant_id", "meeting_id", "person_id", "kind", "role", "state",
+                "due_at", "revision", "variant", "reason", "attempts", "created_at",
+                "updated_at", "sent_at"),
+         {"tenant_id": 1, "meeting_id": 1, "person_id": 1, "kind": "camera_on",
+          "role": "organizer", "state": "sent", "due_at": T, "revision": 1, "variant": 0,
+          "reason": "r", "attempts": 1, "updated_at": T, "sent_at": T, **when}),
+    ]  # fmt: skip
+
+
+TYPES: dict[str, sa.types.TypeEngine[Any]] = {
+    "internal_domains": JsonValue, "opted_out_kinds": JsonValue, "muted_contacts": JsonValue,
+    "reasons": JsonValue, "created_at": UTCDateTime(), "start": UTCDateTime(),
+    "end": UTCDateTime(), "original_start": UTCDateTime(), "updated_at": UTCDateTime(),
+    "due_at": UTCDateTime(), "sent_at": UTCDateTime(), "opted_out": sa.Boolean(),
+    "all_day": sa.Boolean(), "transparent": sa.Boolean(), "hybrid": sa.Boolean(),
+    "one_on_one": sa.Boolean(), "is_meeting": sa.Boolean(), "organizer": sa.Boolean(),
+    "in_calendar": sa.Boolean(), "optional": sa.Boolean(),
+}  # fmt: skip
+
+
+def _table(name: str, *columns: str) -> sa.TableClause:
+    return sa.table(name, *(sa.column(c, TYPES.get(c)) for c in columns))
+
+
+async def _scalars(url: str, sql: str) -> list[tuple[object, ...]]:
+    db = Database.connect(url)
+    try:
+        async with db.session() as session:
+            return [tuple(row) for row in (await session.execute(text(sql))).all()]
+    finally:
+        await db.dispose()
+
+
+async def test_migrate_0003_up_and_down_keeps_meetings(blank_url: str) -> None:
+    await migrate(blank_url, "0002")
+    db = Database.connect(blank_url)
+    try:
+        async with db.session() as session:
+            for table, values in _rows_0002():
+                await session.execute(table.insert().values(values))
+            await session.commit()
+    finally:
+        await db.dispose()
+    await migrate(blank_url)
+    await check(blank_url)
+    db = Database.connect(blank_url)
+    try:
+        async with db.session() as session:
+            repo = MeetingRepository(session, 1)
+            views = {v.seen_by: v async for v in repo.iter_views(T, T + timedelta(hours=1))}
+            (shared,) = await repo.get_many([1])
+    finally:
+        await db.dispose()
+    # Each in-calendar person got a copy of the meeting as it was, listing every party.
+    assert set(views) == {1, 2}
+    for view in views.values():
+        assert (view.title, view.start, view.organizer_email) == ("Roadmap", T, ANA)
+        assert {p.email: p.response for p in view.participations} == {
+            ANA: "accepted",
+            BEN: "declined",
+            CAT: "accepted",
+        }
+    assert {p.email: p.in_calendar for p in shared.participations} == {
+        ANA: True,
+        BEN: True,
+        CAT: False,
+    }
+    assert await _scalars(blank_url, "SELECT count(*) FROM nudges") == [(1,)]
+    await downgrade(blank_url, "0002")
+    rows = await _scalars(blank_url, "SELECT email, response FROM participations ORDER BY email")
+    assert rows == [(ANA, "accepted"), (BEN, "declined"), (CAT, "accepted")]
+    assert await _scalars(blank_url, "SELECT count(*) FROM nudges") == [(1,)]
+    await migrate(blank_url)
+    await check(blank_url)

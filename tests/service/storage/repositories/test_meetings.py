@@ -85,8 +85,8 @@ async def test_upsert_meetings_batched_in_few_statements(
         assert len(ids) == 2_000
         assert await repo.count() == 2_000
     # One check that the linked people are this tenant's, then per chunk of 500: the meetings
-    # upsert, a read of their participations, the participations upsert.
-    assert len(seen) == 1 + 4 * 3
+    # upsert, the copies upsert, a read of the copies' participations, the participations upsert.
+    assert len(seen) == 1 + 4 * 4
     assert sum("INSERT INTO meetings" in s for s in seen) == 4
 
 
@@ -94,8 +94,10 @@ async def test_upsert_meeting_removed_attendee_deleted(database: Database, tenan
     people = await _people(database, tenant_id)
     async with database.transaction() as session:
         repo = MeetingRepository(session, tenant_id)
-        ids = await repo.upsert_many([(meeting("m", ANA, [ANA, BEN, CAT]), VIDEO)], None, people)
-        await repo.upsert_many([(meeting("m", ANA, [ANA, BEN]), VIDEO)], None, people)
+        ids = await repo.upsert_many(
+            [(meeting("m", ANA, [ANA, BEN, CAT]), VIDEO)], people[ANA], people
+        )
+        await repo.upsert_many([(meeting("m", ANA, [ANA, BEN]), VIDEO)], people[ANA], people)
         (row,) = await repo.get_many(ids.values())
     assert {p.email for p in row.participations} == {ANA, BEN}
 
@@ -147,7 +149,7 @@ async def test_upsert_meeting_updates_fields(database: Database, tenant_id: int)
     assert row.reasons == ("dial-in",)
 
 
-async def test_prune_unseen_drops_and_cancels(database: Database, tenant_id: int) -> None:
+async def test_prune_unseen_drops_and_deletes(database: Database, tenant_id: int) -> None:
     people = await _people(database, tenant_id)
     async with database.transaction() as session:
         repo = MeetingRepository(session, tenant_id)
@@ -166,11 +168,15 @@ async def test_prune_unseen_drops_and_cancels(database: Database, tenant_id: int
         gone_id = ids[("gone", T0 + timedelta(hours=1))]
         shared_id = ids[("shared", T0 + timedelta(hours=2))]
         assert set(result.dropped) == {gone_id, shared_id}
-        assert result.cancelled == (gone_id,)
+        assert (result.cancelled, result.deleted) == ((), (gone_id,))
         rows = {r.ical_uid: r for r in await repo.get_many(ids.values())}
-    assert rows["gone"].status == EventStatus.CANCELLED.value
+    assert "gone" not in rows
     assert rows["shared"].status == EventStatus.CONFIRMED.value
-    assert ANA not in {p.email for p in rows["shared"].participations}
+    # Ben's copy still lists Ana, but her own calendar no longer shows it.
+    assert {p.email: p.in_calendar for p in rows["shared"].participations} == {
+        ANA: False,
+        BEN: True,
+    }
     assert rows["later"].status == EventStatus.CONFIRMED.value
     assert rows["kept"].status == EventStatus.CONFIRMED.value
 
@@ -207,7 +213,8 @@ async def test_remove_meeting_for_one_person_keeps_others(
         assert first.dropped == (ids[("m", T0)],)
         assert first.cancelled == ()
         second = await repo.remove([("m", T0)], seen_by_person_id=people[BEN])
-        assert second.cancelled == (ids[("m", T0)],)
+        assert (second.cancelled, second.deleted) == ((), (ids[("m", T0)],))
+        assert await repo.count() == 0
 
 
 async def test_iter_upcoming_streams_in_batches(database: Database, tenant_id: int) -> None:
@@ -226,8 +233,8 @@ async def test_iter_upcoming_streams_in_batches(database: Database, tenant_id: i
     assert len({r.id for r in rows}) == 10
     assert [r.start for r in rows] == sorted(r.start for r in rows)
     assert all(len(r.participations) == 2 for r in rows)
-    # One meetings query and one participations query per batch of 3 (no N+1).
-    assert len(seen) == 2 * 4
+    # Per batch of 3: one meetings query, one copies query, one participations query (no N+1).
+    assert len(seen) == 3 * 4
 
 
 async def test_iter_past_skips_cancelled_and_filters_person(
@@ -250,9 +257,13 @@ async def test_iter_past_skips_cancelled_and_filters_person(
         )
         window = (T0 - timedelta(days=1), T0 + timedelta(days=1))
         everything = [r.ical_uid async for r in repo.iter_past(*window)]
+        listed_only = [r.ical_uid async for r in repo.iter_past(*window, person_id=people[BEN])]
+        await repo.upsert_many([(meeting("with-ben", BEN, [ANA, BEN]), VIDEO)], people[BEN], people)
         bens = [r.ical_uid async for r in repo.iter_past(*window, person_id=people[BEN])]
         upcoming = [r.ical_uid async for r in repo.iter_upcoming(*window)]
     assert sorted(everything) == ["alone", "with-ben"]
+    # Ana's calendar listing Ben does not make the meeting Ben's: his own calendar must show it.
+    assert listed_only == []
     assert bens == ["with-ben"]
     assert sorted(upcoming) == ["alone", "off", "with-ben"]
 
@@ -280,7 +291,7 @@ async def test_roundtrip_timestamps_tz_aware_utc(database: Database, tenant_id: 
     async with database.transaction() as session:
         repo = MeetingRepository(session, tenant_id)
         ids = await repo.upsert_many(
-            [(meeting("tz", ANA, [ANA], start=start), VIDEO)], None, people
+            [(meeting("tz", ANA, [ANA], start=start), VIDEO)], people[ANA], people
         )
         (row,) = await repo.get_many(ids.values())
     assert ids == {("tz", start): row.id}
