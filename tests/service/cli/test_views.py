@@ -16,7 +16,7 @@ import pytest
 
 from integrations.ics import FetchPolicy, IcsConnector
 from service.cli.classify import classify_files
-from service.email import MaildirOutbox
+from service.email import EmailRenderer, MaildirOutbox
 from service.pipeline.connections import calendar_ref
 from service.pipeline.planning import plan_upcoming
 from service.pipeline.sync import sync_calendar, sync_scope
@@ -33,9 +33,10 @@ async def _sync_and_plan(rapport: Operator, tmp_path: Path) -> None:
     try:
         rt = Runtime(
             db=database, mailer=MaildirOutbox(tmp_path / "outbox"),
-            renderer=__import__("service.email", fromlist=["EmailRenderer"]).EmailRenderer(),
+            renderer=EmailRenderer(),
             mail=MAIL, reports_dir=tmp_path / "reports", clock=lambda: NOW,
-            connectors={"ics": IcsConnector(FetchPolicy(allow_files=True))},
+            # A trusted test file: parsed in a thread, not in a guarded child process.
+            connectors={"ics": IcsConnector(FetchPolicy(allow_files=True), parse_timeout_s=None)},
             secrets=rapport.secret_box(),
         )  # fmt: skip
         async with database.session() as session:
