@@ -19,7 +19,9 @@ import icalendar
 
 from integrations.ics import props, rawfeed
 from integrations.ics.budget import DEFAULT_BUDGET, FeedBudget, Keeper
+from integrations.ics.errors import clip
 from integrations.ics.normalise import (
+    EVENT_ERRORS,
     calendar_zone,
     check_owner,
     default_zone,
@@ -177,11 +179,16 @@ class _Reader:
                 self.tally.counts["late"] += 1
                 self.keeper.skip(SkippedEvent(props.text(event, "UID"), OUT_OF_TIME))
                 continue
-            _keep_first_values(event)
-            if props.limit_attendees(event, self.owner, budget.max_attendees_per_event):
-                self.tally.counts["attendees"] += 1
-            if len(props.text(event, "SUMMARY") or "") > budget.max_title_chars:
-                self.tally.counts["titles"] += 1
+            try:
+                _keep_first_values(event)
+                if props.limit_attendees(event, self.owner, budget.max_attendees_per_event):
+                    self.tally.counts["attendees"] += 1
+                if len(props.text(event, "SUMMARY") or "") > budget.max_title_chars:
+                    self.tally.counts["titles"] += 1
+            except EVENT_ERRORS as exc:
+                reason = clip(f"unreadable event: {type(exc).__name__}: {exc}")
+                self.keeper.skip(SkippedEvent(props.text(event, "UID"), reason))
+                continue
             checked = normalise_in_zone(event, self.owner, tz, series=None, limits=budget)
             if isinstance(checked, SkippedEvent):
                 self.keeper.skip(checked)

@@ -105,21 +105,22 @@ class Series:
 
     def expand(self, calscale: str | None, window: SyncWindow, room: Room) -> Expansion:
         """The instances inside the window, or one SkippedEvent saying why there are none."""
-        problem = rules.prepare(self.members, window, self.limits)
-        if problem is not None:
-            return Expansion([SkippedEvent(source_id=self.uid, reason=problem)])
-        holder = icalendar.Calendar()
-        if calscale:
-            # recurring_ical_events refuses non-Gregorian calendars: keep that per series.
-            holder["CALSCALE"] = calscale
-        for event, _ in self.members:
-            holder.add_component(event)
         try:
+            problem = rules.prepare(self.members, window, self.limits)
+            if problem is not None:
+                return Expansion([SkippedEvent(source_id=self.uid, reason=problem)])
+            holder = icalendar.Calendar()
+            if calscale:
+                # recurring_ical_events refuses non-Gregorian calendars: keep that per series.
+                holder["CALSCALE"] = calscale
+            for event, _ in self.members:
+                holder.add_component(event)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return self._walk(recurring_ical_events.of(holder), window, room)
         # Third-party expansion raises many kinds of error on hostile input (ValueError,
-        # TypeError, OverflowError, RecursionError ...): one series must not stop the feed.
+        # TypeError, OverflowError, RecursionError, MemoryError ...): one series must not stop
+        # the feed.
         except Exception as exc:
             reason = clip(f"recurring series cannot be expanded: {type(exc).__name__}: {exc}")
             return Expansion([SkippedEvent(source_id=self.uid, reason=reason)])
