@@ -134,8 +134,9 @@ class Series:
         first = _FIRST_SLICE
         if room.instances < room.per_series:
             # The feed is over budget and this series may bring only a few instances: one
-            # slice that should hold them, not a dozen growing ones that hold many more.
-            widest = first = min(widest, max(room.instances * spacing, _SMALLEST_SLICE))
+            # slice that should hold them and the next (which tells there are more), not a
+            # dozen growing ones that hold many more.
+            widest = first = min(widest, max((room.instances + 1) * spacing, _SMALLEST_SLICE))
         start = self._first_slice(window, widest)
         seen: set[tuple[object, object]] = set()
         count = rows = 0
