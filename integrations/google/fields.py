@@ -18,6 +18,7 @@ from service.domain.model import (
     EventStatus,
     EventType,
     Response,
+    Sensitivity,
     normalise_email,
 )
 from service.domain.zones import known_zone
@@ -38,6 +39,14 @@ _RESPONSES = {
     "tentative": Response.TENTATIVE,
     "declined": Response.DECLINED,
     "needsAction": Response.NEEDS_ACTION,
+}
+# `visibility`: "confidential" is Google's old name for private ("for compatibility reasons").
+_VISIBILITY = {
+    "": Sensitivity.NORMAL,
+    "default": Sensitivity.NORMAL,
+    "public": Sensitivity.NORMAL,
+    "private": Sensitivity.PRIVATE,
+    "confidential": Sensitivity.CONFIDENTIAL,
 }
 _ENTRY_KINDS = {kind.value: kind for kind in EntryPointKind}
 # Enum members bound once: reading one off its class costs as much as a call in 3.11.
@@ -135,6 +144,20 @@ def entry_point(raw: Mapping[str, object]) -> EntryPoint | None:
     if not _PIN_SET.isdisjoint(raw):  # most points carry no secret: skip the five reads
         pin = next((found for key in _PIN_KEYS if (found := text(raw, key))), None)
     return EntryPoint(kind=kind, uri=uri, label=text(raw, "label"), pin=pin)
+
+
+def sensitivity(payload: Mapping[str, object]) -> Sensitivity:
+    """The event's `visibility` as a Sensitivity; absent is normal.
+
+    A value we do not know counts as private: wrongly private costs a nudge, wrongly normal
+    would show a private title (RFC 5545 asks the same of an unknown iCalendar CLASS).
+    """
+    value = payload.get("visibility")
+    if value is None:
+        return Sensitivity.NORMAL
+    if isinstance(value, str):
+        return _VISIBILITY.get(value.strip().lower(), Sensitivity.PRIVATE)
+    return Sensitivity.PRIVATE
 
 
 def is_master(payload: Mapping[str, object]) -> bool:

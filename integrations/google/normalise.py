@@ -18,6 +18,7 @@ from integrations.google.fields import (
     entry_point,
     is_master,
     moment,
+    sensitivity,
     with_owner,
     zone_for,
 )
@@ -120,6 +121,7 @@ def _build(payload: Mapping[str, object], owner: str, zone: ZoneInfo) -> Meeting
         all_day=all_day,
         series_id=series,
         timezone=zone_for(text(mapping(payload, "start"), "timeZone"), zone).key,
+        sensitivity=sensitivity(payload),  # a private one's summary is replaced by the Meeting
     )
 
 

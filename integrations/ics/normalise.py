@@ -251,4 +251,5 @@ def _build(
         series_id=uid if series else None,
         timezone=props.zone_name(raw_start, start_param, str(tz)),
         online_provider_hint=hint,
+        sensitivity=props.sensitivity(event),  # a private one's SUMMARY is replaced by the Meeting
     )

@@ -18,6 +18,7 @@ from service.domain.model import (
     EntryPoint,
     EntryPointKind,
     Response,
+    Sensitivity,
     normalise_email,
 )
 from service.domain.zones import known_zone
@@ -47,6 +48,18 @@ VENDOR_LINKS = {
 _JOINISH_NAME = re.compile(r"^X-.*(MEETING|CONFERENCE|CONF|JOIN|ONLINE).*(URL|URI|LINK)", re.I)
 _MAILTO = re.compile(r"mailto:([^\s;:,<>\"]+@[^\s;:,<>\"]+)$")
 _URL = re.compile(r"^(https?|tel|sip|sips):", re.I)
+
+
+_CLASSES = {"PUBLIC": Sensitivity.NORMAL, "CONFIDENTIAL": Sensitivity.CONFIDENTIAL}
+
+
+def sensitivity(event: icalendar.Component) -> Sensitivity:
+    """The event's CLASS: PUBLIC or absent is normal; PRIVATE, CONFIDENTIAL and any other
+    value are private (RFC 5545 3.8.1.3: an unknown CLASS is treated as PRIVATE)."""
+    value = text(event, "CLASS")
+    if value is None:
+        return Sensitivity.NORMAL
+    return _CLASSES.get(value.upper(), Sensitivity.PRIVATE)
 
 
 def first(event: icalendar.Component, name: str) -> object | None:

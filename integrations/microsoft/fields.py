@@ -30,6 +30,7 @@ from service.domain.model import (
     EntryPointKind,
     EventType,
     Response,
+    Sensitivity,
     normalise_email,
 )
 from service.domain.zones import known_zone
@@ -47,6 +48,13 @@ _RESPONSES = {
 }
 SHOW_AS_TYPES = {"oof": EventType.OUT_OF_OFFICE, "workingElsewhere": EventType.WORKING_LOCATION}
 _SOLUTIONS = {"teamsForBusiness", "skypeForBusiness", "skypeForConsumer"}
+_SENSITIVITY = {
+    "": Sensitivity.NORMAL,
+    "normal": Sensitivity.NORMAL,
+    "personal": Sensitivity.PERSONAL,
+    "private": Sensitivity.PRIVATE,
+    "confidential": Sensitivity.CONFIDENTIAL,
+}
 # Enum members bound once: reading one off its class costs as much as a call in 3.11.
 _PERSON = AttendeeKind.PERSON
 _UNKNOWN = Response.UNKNOWN
@@ -261,6 +269,20 @@ def provider_hint(payload: Mapping[str, object]) -> str | None:
     if flag(payload, "isOnlineMeeting") and provider in _SOLUTIONS:
         return provider
     return None
+
+
+def sensitivity(payload: Mapping[str, object]) -> Sensitivity:
+    """The event's `sensitivity` as a Sensitivity; absent is normal.
+
+    A value we do not know counts as private: wrongly private costs a nudge, wrongly normal
+    would show a private subject (RFC 5545 asks the same of an unknown iCalendar CLASS).
+    """
+    value = payload.get("sensitivity")
+    if value is None:
+        return Sensitivity.NORMAL
+    if isinstance(value, str):
+        return _SENSITIVITY.get(value.strip().lower(), Sensitivity.PRIVATE)
+    return Sensitivity.PRIVATE
 
 
 def description(payload: Mapping[str, object]) -> str | None:

@@ -20,6 +20,7 @@ from integrations.microsoft.fields import (
     original_start,
     places,
     provider_hint,
+    sensitivity,
     series,
 )
 from integrations.microsoft.windows_zones import WINDOWS_TO_IANA
@@ -68,6 +69,7 @@ def _build(payload: Mapping[str, object], owner: str, zone: ZoneInfo) -> Meeting
         series_id=series(payload, source_id),
         timezone=display_zone(payload, zone),
         online_provider_hint=provider_hint(payload),
+        sensitivity=sensitivity(payload),  # a private one's subject is replaced by the Meeting
     )
 
 

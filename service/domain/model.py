@@ -57,6 +57,20 @@ class EntryPointKind(enum.StrEnum):
     MORE = "more"
 
 
+class Sensitivity(enum.StrEnum):
+    """How private the calendar marks a meeting: iCalendar CLASS, Google visibility, Graph
+    sensitivity. Anything but NORMAL is a private meeting (see `Meeting.private`)."""
+
+    NORMAL = "normal"
+    PERSONAL = "personal"
+    PRIVATE = "private"
+    CONFIDENTIAL = "confidential"
+
+
+# The only title a private meeting carries: its real title never leaves the connector.
+PRIVATE_TITLE = "Private meeting"
+
+
 class Modality(enum.StrEnum):
     """How people meet."""
 
@@ -64,6 +78,9 @@ class Modality(enum.StrEnum):
     AUDIO = "audio"
     IN_PERSON = "in_person"
     UNKNOWN = "unknown"
+
+
+_NORMAL = Sensitivity.NORMAL
 
 
 def _require_utc(name: str, value: datetime) -> None:
@@ -143,7 +160,9 @@ class Meeting:
 
     Identity inside a tenant is (`uid`, `original_start`): the iCalendar UID and the original
     start of the instance (RECURRENCE-ID, or the start for a single event). `description` is
-    read by the classifier and never stored.
+    read by the classifier and never stored. A private meeting (`sensitivity` other than
+    NORMAL) keeps its times, busy/free and people, but its title is always `PRIVATE_TITLE`,
+    whatever was passed in, so the real one is never stored, logged, rendered or sent.
     """
 
     uid: str
@@ -166,10 +185,16 @@ class Meeting:
     series_id: str | None = None
     timezone: str | None = None
     online_provider_hint: str | None = None
+    sensitivity: Sensitivity = Sensitivity.NORMAL
 
     def __post_init__(self) -> None:
         if not self.uid:
             raise ValueError("uid must not be empty")
+        if self.sensitivity is not _NORMAL:
+            if not isinstance(self.sensitivity, Sensitivity):
+                raise ValueError(f"sensitivity must be a Sensitivity, got {self.sensitivity!r}")
+            if self.title != PRIVATE_TITLE:
+                object.__setattr__(self, "title", PRIVATE_TITLE)
         _require_utc("start", self.start)
         _require_utc("end", self.end)
         if self.end < self.start:
@@ -184,6 +209,11 @@ class Meeting:
         """The original start of this instance: half of the meeting's identity."""
         assert self.original_start is not None  # set in __post_init__
         return self.original_start
+
+    @property
+    def private(self) -> bool:
+        """True when the calendar marks the meeting private, personal or confidential."""
+        return self.sensitivity is not _NORMAL
 
     @property
     def recurring(self) -> bool:

@@ -266,6 +266,8 @@ def _people_reasons(people: People | None) -> tuple[bool | None, list[str]]:
         return False, [f"{count} people and {people.groups} group(s)"]
     if count == 2:
         return True, ["2 people: one-on-one"]
+    if count == 0:
+        return False, ["no one listed"]
     return False, [f"{count} {'person' if count == 1 else 'people'}"]
 
 
@@ -284,9 +286,27 @@ def _not_meeting(meeting: Meeting, people: People | None) -> list[str]:
     return reasons
 
 
+# Reasons that quote a place from the event; a private meeting's say only what kind it was.
+_PLACE_REASONS = ("room resource: ", "physical location: ")
+
+
+def _private(reasons: list[str]) -> list[str]:
+    """A private meeting's reasons: no room or place named (they can say what it is about)."""
+    kept = ["private meeting: title and places not shown"]
+    for reason in reasons:
+        kind = next((p for p in _PLACE_REASONS if reason.startswith(p)), None)
+        if kind is None:
+            kept.append(reason)
+        elif (unnamed := kind[:-2]) not in kept:
+            kept.append(unnamed)
+    return kept
+
+
 def _classify(meeting: Meeting, custom: Sequence[ProviderPattern]) -> Classification:
     people = read_people(meeting)
     modality, provider, hybrid, join_url, reasons = _modality(meeting, people, custom)
+    if meeting.private:
+        reasons = _private(reasons)
     one_on_one, people_reasons = _people_reasons(people)
     not_meeting = _not_meeting(meeting, people)
     reasons.extend(people_reasons)
