@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal, TextIO
@@ -30,13 +30,19 @@ from typing import IO, Literal, TextIO
 from integrations.google import normalise_event as google_event
 from integrations.ics.normalise import InvalidFeed, read_events
 from integrations.microsoft import normalise_event as graph_event
+from service.cli.classify_owner import (
+    Owner,
+    given_owner,
+    google_owner,
+    graph_owner,
+    ics_owner,
+)
 from service.domain.classify import classify
 from service.domain.model import Classification, Meeting, normalise_email
 from service.domain.port import SkippedEvent
 
 Format = Literal["ics", "google", "graph"]
 FORMATS: tuple[Format, ...] = ("ics", "google", "graph")
-UNKNOWN_OWNER = "unknown@invalid"
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # A printed id or error longer than this is cut: one hostile event must not print megabytes.
 MAX_PRINTED = 1_000
@@ -106,60 +112,22 @@ def _events(data: object) -> list[object]:
     raise UnreadableFile(f"JSON {type(data).__name__} is not an event, a list or an API page")
 
 
-def _google_owner(events: Iterable[object]) -> str | None:
-    for event in events:
-        if not isinstance(event, Mapping):
-            continue
-        attendees = event.get("attendees")
-        for attendee in attendees if isinstance(attendees, list) else ():
-            if isinstance(attendee, Mapping) and attendee.get("self") is True:
-                found = normalise_email(_str(attendee.get("email")))
-                if found:
-                    return found
-        for role in ("organizer", "creator"):
-            who = event.get(role)
-            if isinstance(who, Mapping) and who.get("self") is True:
-                found = normalise_email(_str(who.get("email")))
-                if found:
-                    return found
-    return None
-
-
-def _graph_owner(events: Iterable[object]) -> str | None:
-    for event in events:
-        if isinstance(event, Mapping) and event.get("isOrganizer") is True:
-            organizer = event.get("organizer")
-            address = organizer.get("emailAddress") if isinstance(organizer, Mapping) else None
-            if isinstance(address, Mapping):
-                found = normalise_email(_str(address.get("address")))
-                if found:
-                    return found
-    return None
-
-
-def _ics_owner(data: bytes) -> str | None:
-    """The first ORGANIZER's address, read from the unfolded text (cheap; no full parse)."""
-    text = data.decode("utf-8", "replace").replace("\r\n ", "").replace("\n ", "")
-    for line in text.splitlines():
-        if line[:9].upper() == "ORGANIZER":
-            _, _, value = line.partition(":")
-            rest = value.strip()
-            if rest.lower().startswith("mailto:"):
-                return normalise_email(rest)
-    return None
-
-
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _results(path: Path, fmt: Format | None, owner: str | None) -> Iterator[Meeting | SkippedEvent]:
+Result = tuple[Meeting | SkippedEvent, str | None]  # an event, and the owner guess to say
+
+
+def _results(path: Path, fmt: Format | None, owner: str | None) -> Iterator[Result]:
+    """Each event of a file, with the reason every line carries when its owner was guessed."""
     data = _read(path)
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:15].upper()
     if fmt == "ics" or (fmt is None and head.startswith(b"BEGIN:VCALENDAR")):
-        who = owner or _ics_owner(data) or UNKNOWN_OWNER
+        calendar = given_owner(owner) if owner else ics_owner(data)
         try:
-            yield from read_events(data, who)
+            for result in read_events(data, calendar.address):
+                yield result, calendar.guessed
         except InvalidFeed as exc:
             raise UnreadableFile(f"not a readable iCalendar file: {exc}") from None
         return
@@ -169,18 +137,21 @@ def _results(path: Path, fmt: Format | None, owner: str | None) -> Iterator[Meet
         raise UnreadableFile("unknown format: neither iCalendar, Google nor Graph events")
     events = _events(parsed)
     normalise: Callable[[Mapping[str, object], str], Meeting | SkippedEvent]
-    if found == "google":
-        detected, normalise = _google_owner(events), google_event
-    else:
-        detected, normalise = _graph_owner(events), graph_event
+    normalise = google_event if found == "google" else graph_event
+    who: Owner
+    if owner:
+        who = given_owner(owner)
+    else:  # the calendar's own markers, else a guess the lines say, else no one
+        who = google_owner(events) if found == "google" else graph_owner(events)
     for event in events:
         if not isinstance(event, Mapping):
-            yield SkippedEvent(None, f"event is not a JSON object but {type(event).__name__}")
+            skip = SkippedEvent(None, f"event is not a JSON object but {type(event).__name__}")
+            yield skip, None
             continue
         try:
-            yield normalise(event, owner or detected or UNKNOWN_OWNER)
+            yield normalise(event, who.address), who.guessed
         except (RecursionError, ValueError, TypeError, KeyError) as exc:
-            yield SkippedEvent(_str(event.get("id")), f"could not read this event ({exc!r})")
+            yield SkippedEvent(_str(event.get("id")), f"could not read this event ({exc!r})"), None
 
 
 def classification_fields(got: Classification) -> dict[str, object]:
@@ -201,7 +172,11 @@ def _short(text: str | None) -> str | None:
     return text[:MAX_PRINTED] + "…"
 
 
-def _line(path: Path, result: Meeting | SkippedEvent) -> dict[str, object]:
+def _line(
+    path: Path, result: Meeting | SkippedEvent, guessed: str | None = None
+) -> dict[str, object]:
+    """One output line: the event's id and title (a private event's is never shown) and its
+    classification; `guessed` (how the owner was guessed) is added to its reasons."""
     if isinstance(result, SkippedEvent):
         return {
             "file": str(path),
@@ -209,11 +184,17 @@ def _line(path: Path, result: Meeting | SkippedEvent) -> dict[str, object]:
             "modality": None,
             "error": _short(result.reason),
         }
+    got = classify(result)
     line: dict[str, object] = {
         "file": str(path),
         "id": _short(result.uid),
-        **classification_fields(classify(result)),
+        "title": _short(result.title),
+        **classification_fields(got),
     }
+    if result.private:
+        line["private"] = True
+    if guessed is not None:
+        line["reasons"] = [*got.reasons, guessed]
     if result.recurring:
         line["instance"] = result.instance_start.isoformat()
     return line
@@ -248,8 +229,8 @@ def _child_lines(paths: Sequence[str], fmt: Format | None, owner: str | None) ->
         _send(json.dumps({"start": index}))
         path = Path(name)
         try:
-            for result in _results(path, fmt, owner):
-                _send(json.dumps({"line": _json_line(_line(path, result))}))
+            for result, guessed in _results(path, fmt, owner):
+                _send(json.dumps({"line": _json_line(_line(path, result, guessed))}))
         except UnreadableFile as exc:
             _send(json.dumps({"unreadable": _short(str(exc))}))
         except RecursionError:

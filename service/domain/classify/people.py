@@ -61,6 +61,8 @@ _ROLE_LOCALS = frozenset(
 _ROOM_HINTS = ("room", "conf-", "conference", "meetingroom", "boardroom", "-rm-", ".rm.")
 _ROOM_HINT = re.compile("|".join(map(re.escape, _ROOM_HINTS)))  # any of them, in one C scan
 MAX_NAME = 60
+# The reserved `.invalid` domain (RFC 2606) holds no mailbox: an owner there is no one.
+_NOBODY = ("@invalid", ".invalid")
 
 
 class People(NamedTuple):
@@ -70,6 +72,12 @@ class People(NamedTuple):
     rooms: tuple[str, ...]
     groups: int
     declined: int
+
+
+def unknown_owner(address: str) -> bool:
+    """True when a calendar's owner is not known: an address in the reserved `.invalid`
+    domain (`rapport classify` reads a file that does not say whose it is that way)."""
+    return address.endswith(_NOBODY)
 
 
 def looks_personal(address: str | None) -> bool:
@@ -112,11 +120,16 @@ _DECLINED = Response.DECLINED
 
 
 def read_people(meeting: Meeting) -> People | None:
-    """Humans (owner counted once), rooms and resources; None when attendees are unknown."""
+    """Humans (owner counted once), rooms and resources; None when attendees are unknown.
+
+    An unknown owner (`unknown_owner`) is no one: only the people listed count, and an
+    attendee the calendar marks as its owner (Google `self`) counts as one of them.
+    """
     if meeting.attendees is None:
         return None
     owner = normalise_email(meeting.owner) or meeting.owner
-    humans: set[str] = {owner}
+    known = not owner.endswith(_NOBODY)
+    humans: set[str] = {owner} if known else set()
     listed: set[str | None] = set()
     rooms: list[str] = []
     groups = declined = 0
@@ -138,8 +151,8 @@ def read_people(meeting: Meeting) -> People | None:
             if kind is not _PERSON:
                 groups += 1
                 continue
-        if attendee.is_owner or email == owner:
-            continue
+        if email == owner or (attendee.is_owner and known):
+            continue  # the owner: counted once above (or no one, when unknown)
         if attendee.response is _DECLINED:
             declined += 1
         else:

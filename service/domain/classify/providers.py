@@ -1,6 +1,8 @@
 """The table of online meeting services, and matching a URL against it in linear time.
 
-Each `Provider` lists `host/path-prefix` patterns. A pattern's host matches itself and every
+Each `Provider` lists `host/path-prefix` patterns; services known only by the shape of their
+links on any host (self-hosted BigBlueButton or Pexip, chat platforms' calls) are in
+`shapes.py`. A pattern's host matches itself and every
 subdomain (`zoom.us` covers `acme.zoom.us`); its path prefix (case-insensitive, may be empty)
 must start the URL's path. Matching walks the URL host's suffixes from the longest and looks
 each up in a dict, so the work per URL is a handful of dict lookups and `startswith` calls:
@@ -14,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from service.domain.classify.links import clean
+from service.domain.classify.shapes import match_shape
 
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
 _HOST = re.compile(r"[a-z0-9.-]{1,253}\Z")
@@ -96,14 +99,20 @@ PROVIDERS: tuple[Provider, ...] = (
         "meetings.ringcentral.com/", "v.ringcentral.com/", "video.ringcentral.com/",
     )),
     Provider("skype", "Skype", ("join.skype.com/", "meet.lync.com/", "lync.com/meet/")),
-    Provider("slack", "Slack huddle", ("app.slack.com/huddle/",)),
+    Provider("slack", "Slack huddle", ("app.slack.com/huddle/", "slack.com/huddle/")),
     Provider("discord", "Discord", ("discord.gg/", "discord.com/invite/", "discord.com/events/")),
     Provider("zoho", "Zoho Meeting", (
         "meeting.zoho.com/", "meeting.zoho.eu/", "meeting.zoho.in/", "meeting.zoho.com.au/",
-        "meeting.zoho.jp/", "meeting.zoho.com.cn/", "zohomeeting.com/",
+        "meeting.zoho.jp/", "meeting.zoho.com.cn/", "meeting.zoho.sa/", "meeting.zoho.uk/",
+        "meeting.zohocloud.ca/", "zohomeeting.com/",
+        # Zoho Cliq's audio and video meetings run on Zoho Meeting.
+        "cliq.zoho.com/meeting/", "cliq.zoho.eu/meeting/", "cliq.zoho.in/meeting/",
+        "cliq.zoho.com.au/meeting/", "cliq.zoho.jp/meeting/",
     )),
-    Provider("lark", "Lark", ("vc.larksuite.com/",)),
-    Provider("feishu", "Feishu", ("vc.feishu.cn/",)),
+    # Lark and Feishu: video meetings and the app link that opens one (`meetings.` hosts serve
+    # recordings and minutes, not meetings).
+    Provider("lark", "Lark", ("vc.larksuite.com/", "applink.larksuite.com/client/videochat/")),
+    Provider("feishu", "Feishu", ("vc.feishu.cn/", "applink.feishu.cn/client/videochat/")),
     Provider("voov", "VooV Meeting", ("voovmeeting.com/", "meeting.tencent.com/")),
     Provider("dialpad", "Dialpad Meetings", ("meetings.dialpad.com/", "dialpad.com/meetings/")),
     Provider("uberconference", "UberConference", ("uberconference.com/",)),
@@ -177,6 +186,9 @@ PROVIDERS: tuple[Provider, ...] = (
     Provider("huddle01", "Huddle01", ("huddle01.com/",)),
     Provider("avaya_spaces", "Avaya Spaces", ("spaces.avayacloud.com/",)),
     Provider("nextcloud_talk", "Nextcloud Talk", ("/index.php/call/",)),
+    # Known by their links' shape on the organisation's own host only (see shapes.py).
+    Provider("mattermost", "Mattermost call", ()),
+    Provider("rocketchat", "Rocket.Chat video call", ()),
 )
 # fmt: on
 
@@ -311,6 +323,9 @@ def _match_builtin(url: str) -> tuple[str, str] | None:
     for prefix, key in _PATH_ONLY:
         if prefix in path:
             return key, PROVIDER_NAMES[key]
+    shaped = match_shape(host, path, url)
+    if shaped is not None:
+        return shaped, PROVIDER_NAMES[shaped]
     for suffix, key in _HOST_ROOMS:
         if host.endswith(suffix) and len(host) > len(suffix):
             return key, PROVIDER_NAMES[key]
