@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from typer.exceptions import TyperException
 
 from service.cli import jobs, views
 from service.cli import serve as serve_command
@@ -146,5 +147,21 @@ app.command("serve")(serve_command.serve)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: a usage error is one line on stderr and exit code 2."""
+    try:
+        code = app(standalone_mode=False)
+    except TyperException as exc:
+        context = getattr(exc, "ctx", None)
+        command = getattr(context, "command_path", None) or "rapport"
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        if not message.strip():  # no arguments: the help was printed already
+            pass
+        elif "\n" in message.strip():
+            sys.stderr.write(message.rstrip() + "\n")
+        else:
+            sys.stderr.write(f"{command}: {message} (see '{command} --help')\n")
+        sys.exit(2)
+    except typer.Abort:
+        sys.stderr.write("rapport: interrupted\n")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def _rapport(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
@@ -45,3 +47,28 @@ def test_run_cli_worker_says_not_yet() -> None:
     run = _rapport("worker")
     assert run.returncode == 1
     assert "not yet" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("people", "import"), "Missing argument"),
+        (("admin", "tenants", "--bogus"), "No such option: --bogus"),
+        (("nosuch",), "No such command 'nosuch'"),
+        (("meetings",), "Missing option '--tenant'"),
+    ],
+)
+def test_run_cli_usage_error_is_one_line_exit_2(
+    tmp_path: Path, args: tuple[str, ...], expected: str
+) -> None:
+    run = _rapport(*args, cwd=tmp_path)
+    assert run.returncode == 2
+    assert expected in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_run_cli_without_arguments_shows_help(tmp_path: Path) -> None:
+    run = _rapport(cwd=tmp_path)
+    assert run.returncode == 2
+    assert "Usage:" in run.stdout + run.stderr
