@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_
 from sqlalchemy.orm import aliased
 
 from service.domain.model import EventStatus, Response, normalise_email
@@ -52,10 +52,10 @@ class InsightRepository(Scoped):
         own, other, organizer = aliased(Participation), aliased(Participation), aliased(MeetingCopy)
         by_organizer = and_(
             ~MeetingCopy.attendees_known,
-            other.copy_id.in_(
-                select(organizer.id).where(
-                    organizer.meeting_id == MeetingCopy.meeting_id, organizer.organizer_copy
-                )
+            exists().where(
+                organizer.id == other.copy_id,
+                organizer.meeting_id == MeetingCopy.meeting_id,
+                organizer.organizer_copy,
             ),
         )
         listed = exists().where(

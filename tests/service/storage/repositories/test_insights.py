@@ -84,3 +84,19 @@ async def test_last_met_declined_by_either_side_does_not_count(
             people,
         )  # fmt: skip
     assert await _last_met(database, tenant_id, ANA, CAT) is None
+
+
+async def test_last_met_bare_copy_uses_organizer_attendees(
+    database: Database, tenant_id: int
+) -> None:
+    people = await _people(database, tenant_id)
+    async with database.transaction() as session:
+        repo = MeetingRepository(session, tenant_id)
+        full = meeting("m", ANA, [ANA, BEN, CAT], start=EARLIER, organizer=ANA)
+        await repo.upsert_many([(full, VIDEO)], people[ANA], people)
+        await repo.upsert_many(
+            [(meeting("m", BEN, None, start=EARLIER), VIDEO)], people[BEN], people
+        )
+    # Ben's feed has no attendee lines: the organiser's copy says who was there.
+    assert await _last_met(database, tenant_id, BEN, CAT) == EARLIER
+    assert await _last_met(database, tenant_id, EVE, CAT) is None
