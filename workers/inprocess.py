@@ -34,7 +34,7 @@ from workers.cron import Schedule, tenant_ids
 from workers.maintenance import run_maintenance
 from workers.nudges import HANDED_BACK, deliver, hand_back, next_due, plan
 from workers.reports import send_reports_due
-from workers.sync import sync_tenant
+from workers.sync import sync_tenant, unexpected
 
 log = structlog.get_logger(__name__)
 
@@ -86,6 +86,7 @@ class Scheduler:
         self._wake = asyncio.Event()
         self._planning = asyncio.Lock()  # one planner at a time in this process
         self._planned_at: dict[int, float] = {}
+        self._reported_at: dict[int, float] = {}
         self._maintained_at: dict[int, float] = {}
 
     @property
@@ -140,7 +141,9 @@ class Scheduler:
             try:
                 wait = await once()
             except Exception as exc:  # one bad pass must not stop the service
-                log.exception("scheduler.job_failed", loop=name, error=type(exc).__name__)
+                # The type and first line only: a database error's later lines carry the
+                # statement's parameters (titles, addresses), which logs never do.
+                log.warning("scheduler.job_failed", loop=name, error=unexpected(exc))
                 wait = default_wait()
             await self._sleep(wait, wakeable=name == "delivery")
 
@@ -195,10 +198,15 @@ class Scheduler:
         for tenant_id in await self._tenant_ids():
             if self.stopping:
                 break
+            every = self.schedule.plan_interval.total_seconds()
             planned = self._planned_at.get(tenant_id)
-            if planned is None or now - planned >= self.schedule.plan_interval.total_seconds():
+            if planned is None or now - planned >= every:
                 await self._plan(tenant_id)
+            # Checked on its own clock: planning also runs after syncs and before deliveries.
+            reported = self._reported_at.get(tenant_id)
+            if reported is None or now - reported >= every:
                 await send_reports_due(self.rt, tenant_id)
+                self._reported_at[tenant_id] = time.monotonic()
             maintained = self._maintained_at.get(tenant_id)
             if maintained is None or now - maintained >= MAINTENANCE_EVERY_S:
                 await run_maintenance(self.rt, tenant_id)
