@@ -114,7 +114,7 @@ def test_models_match_migration_tables() -> None:
     assert command is not None
 
 
-async def test_migrate_down_to_0001_and_up_keeps_people(tmp_path: Path) -> None:
+async def test_migrate_from_0001_keeps_people_and_their_calendars(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'steps.db'}"
     await migrate(url, "0001")
     database = Database.connect(url)
@@ -134,6 +134,12 @@ async def test_migrate_down_to_0001_and_up_keeps_people(tmp_path: Path) -> None:
                     " 'Europe/London', 0, '[]', '[]', 'tok', '2026-11-01 00:00:00')"
                 )
             )
+            await session.execute(
+                text(
+                    "INSERT INTO calendar_connections (tenant_id, person_id, provider, source,"
+                    " status) VALUES (1, 1, 'ics', '/feeds/ana.ics', 'ok')"
+                )
+            )
             await session.commit()
     finally:
         await database.dispose()
@@ -144,8 +150,13 @@ async def test_migrate_down_to_0001_and_up_keeps_people(tmp_path: Path) -> None:
             tenant_row = await TenantRepository(session).by_slug("acme")
             assert tenant_row is not None
             person = await PeopleRepository(session, tenant_row.id).by_email("ana@acme.test")
+            connections = (
+                await session.execute(text("SELECT source FROM calendar_connections"))
+            ).all()
     finally:
         await database.dispose()
+    # SQLite: a migration that rebuilt `people` with foreign keys on would cascade-delete these.
+    assert [tuple(row) for row in connections] == [("/feeds/ana.ics",)]
     assert person is not None
     assert (person.active, person.aliases, person.groups, person.paused_kinds) == (
         True,
