@@ -64,7 +64,31 @@ def cases(quick: bool) -> list[Case]:
         Case(f"{20_000 * scale} RDATEs", attacks.rdate_flood(20_000 * scale)),
         Case("1,000,000-character title", attacks.long_title()),
         Case(f"{10_000 * scale} plain events", _plain_events(10_000 * scale)),
+        Case(f"{_fat(quick) // 1000}k ordinary events, to the 10 MiB cap", _ordinary(_fat(quick))),
     ]
+
+
+def _fat(quick: bool) -> int:
+    return 7_000 if quick else 15_000  # about 680 bytes each: 15,000 is just under 10 MiB
+
+
+def _ordinary(count: int) -> bytes:
+    """Events as calendars hold them: a description and a few attendees each."""
+    description = "DESCRIPTION:" + "word " * 90
+    people = [f"ATTENDEE;CN=Person {j}:mailto:p{j}@example.org" for j in range(3)]
+    return calendar(
+        *(
+            vevent(
+                f"DTSTART:20240301T{i % 24:02d}0000Z",
+                f"SUMMARY:Meeting {i}",
+                description,
+                *people,
+                uid=f"o{i}",
+            )
+            for i in range(count)
+        ),
+        *attacks.real(),
+    )
 
 
 def _plain_events(count: int) -> bytes:
