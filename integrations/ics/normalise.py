@@ -21,7 +21,7 @@ from icalendar.timezone import tzp
 from integrations.ics import props, rawfeed
 from integrations.ics.budget import DEFAULT_BUDGET, FeedBudget
 from integrations.ics.errors import clip
-from service.domain.model import EventStatus, EventType, Meeting, normalise_email
+from service.domain.model import EventStatus, EventType, Meeting, Sensitivity, normalise_email
 from service.domain.port import SkippedEvent
 
 _TIME_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "RRULE", "RDATE", "EXDATE")
@@ -116,10 +116,14 @@ def normalise_vevent(
 
 
 def derived_uid(event: icalendar.Component) -> str:
-    """A stable UID for a VEVENT without one: a hash of its DTSTART and SUMMARY."""
+    """A stable UID for a VEVENT without one: a hash of its DTSTART and SUMMARY.
+
+    A private event's summary stays out of the hash, so its id cannot confirm a guessed title.
+    """
     start = props.first(event, "DTSTART")
     raw = start.to_ical() if hasattr(start, "to_ical") else b""
-    summary = (props.text(event, "SUMMARY") or "").encode()
+    private = props.sensitivity(event) is not Sensitivity.NORMAL
+    summary = b"" if private else (props.text(event, "SUMMARY") or "").encode()
     digest = hashlib.sha256(raw + b"\x00" + summary).hexdigest()[:32]
     return f"rapport-derived-{digest}"
 

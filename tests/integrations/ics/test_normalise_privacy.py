@@ -85,3 +85,16 @@ def test_read_events_any_class_is_read(value: str) -> None:
     meeting = _one(*([f"CLASS:{value}"] if value else []))
     public = value.strip().upper() in ("", "PUBLIC")
     assert (meeting.title == SUMMARY) is public
+
+
+def test_read_private_event_without_uid_id_does_not_hash_its_title() -> None:
+    # A derived UID built from the SUMMARY would let anyone confirm a guessed private title.
+    def uid_for(summary: str) -> str:
+        lines = [line for line in LINES if not line.startswith("SUMMARY")]
+        feed = calendar(vevent(*lines, f"SUMMARY:{summary}", "CLASS:PRIVATE", uid=None))
+        items = list(read_events(feed, OWNER))
+        assert len(items) == 1
+        assert isinstance(items[0], Meeting)
+        return items[0].uid
+
+    assert uid_for(SUMMARY) == uid_for("Something else entirely")
