@@ -7,7 +7,8 @@ message can carry a feed's text, megabytes of it, and must not be written in ful
 from __future__ import annotations
 
 import logging
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 import structlog
@@ -57,3 +58,18 @@ def configure_logging(level: str, stream: TextIO, *, json: bool = True) -> None:
         logger_factory=structlog.WriteLoggerFactory(file=stream),
         cache_logger_on_first_use=False,
     )
+
+
+@contextmanager
+def logging_to(level: str, stream: TextIO, *, json: bool = True) -> Iterator[None]:
+    """Log to `stream` inside the block, then put the previous configuration back.
+
+    A command that logs to a file it opened must not leave logging pointed at the closed file:
+    whatever runs next in the process (a test, another command) would fail to log.
+    """
+    previous = structlog.get_config()
+    configure_logging(level, stream, json=json)
+    try:
+        yield
+    finally:
+        structlog.configure(**previous)

@@ -24,7 +24,7 @@ from service.cli.connect import connect_app
 from service.cli.people import people_app
 from service.cli.policy import policy_app
 from service.config import Settings, SettingsError, get_settings
-from service.logs import configure_logging
+from service.logs import configure_logging, logging_to
 
 app = typer.Typer(
     name="rapport",
@@ -87,8 +87,7 @@ def demo(
     settings = _settings(**overrides)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     log_path = settings.data_dir / "rapport.log"
-    with log_path.open("a", encoding="utf-8") as log_file:
-        configure_logging(settings.log_level, log_file)
+    with log_path.open("a", encoding="utf-8") as log_file, logging_to(settings.log_level, log_file):
         asyncio.run(run_demo(settings, _parse_now(now), console))
     console.print(f"log:              {log_path.resolve()}")
 

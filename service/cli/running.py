@@ -141,7 +141,7 @@ def run(
 
     from service.domain.policy import PolicyError
     from service.errors import RapportError
-    from service.logs import configure_logging
+    from service.logs import logging_to
     from service.secrets import SecretKeyError
 
     settings = settings or load_settings(command)
@@ -151,8 +151,7 @@ def run(
         log_file = (settings.data_dir / "rapport.log").open("a", encoding="utf-8")
     except OSError as exc:
         fail(command, f"cannot use the data dir {settings.data_dir}: {exc.strerror or exc}")
-    with log_file:
-        configure_logging(settings.log_level, log_file)
+    with log_file, logging_to(settings.log_level, log_file):
         try:
             code = asyncio.run(_in_runtime(settings, work, migrate_first))
         except bad_input as exc:
@@ -162,6 +161,4 @@ def run(
         except (DBAPIError, OSError) as exc:
             code, message = _problem(exc, settings)
             fail(command, message, code)
-        finally:
-            configure_logging("warning", typer.get_text_stream("stderr"), json=False)
     raise typer.Exit(code)

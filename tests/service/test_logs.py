@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from service.logs import MAX_VALUE_CHARS, configure_logging
+from service.logs import MAX_VALUE_CHARS, configure_logging, logging_to
 
 
 @pytest.fixture
@@ -41,3 +41,15 @@ def test_log_short_values_unchanged(lines: io.StringIO) -> None:
     structlog.get_logger("t").info("sync.done", meetings=3, error="short")
     event = json.loads(lines.getvalue())
     assert (event["event"], event["meetings"], event["error"]) == ("sync.done", 3, "short")
+
+
+def test_logging_to_closed_file_restores_previous_destination() -> None:
+    outer = io.StringIO()
+    configure_logging("info", outer)
+    log = structlog.get_logger("test")
+    inner = io.StringIO()
+    with logging_to("info", inner):
+        log.info("inside.block", n=1)
+    inner.close()
+    log.info("after.block", n=2)  # raised "I/O operation on closed file" before
+    assert [json.loads(line)["event"] for line in outer.getvalue().splitlines()] == ["after.block"]
