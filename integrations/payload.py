@@ -1,4 +1,4 @@
-"""Readers of JSON payload fields, shared by the Google and Graph normalisers.
+"""Readers of JSON payload fields, shared by the Google and Graph normalisers; `SkipEvent`, for all.
 
 A provider payload is `Mapping[str, object]` until normalised: every reader checks the type of
 what it reads and answers `None`, `False` or an empty value when the field is absent or of the

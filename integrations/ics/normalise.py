@@ -21,6 +21,7 @@ from icalendar.timezone import tzp
 from integrations.ics import props, rawfeed
 from integrations.ics.budget import DEFAULT_BUDGET, FeedBudget
 from integrations.ics.errors import clip
+from integrations.payload import SkipEvent
 from service.domain.model import EventStatus, EventType, Meeting, Sensitivity, normalise_email
 from service.domain.port import SkippedEvent
 
@@ -151,10 +152,6 @@ def normalise_in_zone(
     except EVENT_ERRORS as exc:
         reason = clip(f"unreadable event: {type(exc).__name__}: {exc}")
         return SkippedEvent(source_id=uid, reason=reason)
-
-
-class SkipEvent(Exception):
-    """Raised while reading one VEVENT; becomes a SkippedEvent with this message as reason."""
 
 
 def broken_times(event: icalendar.Component) -> str | None:

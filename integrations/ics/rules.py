@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
-from dateutil.rrule import rrulestr  # type: ignore[import-untyped]  # no stubs installed
+from dateutil.rrule import rrulestr
 
 from integrations.ics import props
 from integrations.ics.budget import FeedBudget
