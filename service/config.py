@@ -52,6 +52,23 @@ class FetchSettings(BaseModel):
     max_redirects: int = Field(default=3, ge=0, le=10)
 
 
+class FeedSettings(BaseModel):
+    """The budget of one iCalendar feed (`RAPPORT_FEED__*`): a feed over it keeps what fits and
+    its connection says what was left out; the parse runs in a child killed after the timeout."""
+
+    parse_timeout_s: float = Field(default=60.0, gt=0)
+    max_events_per_feed: int = Field(default=20_000, ge=1)
+    max_timezones_per_feed: int = Field(default=50, ge=1)
+    max_series_per_feed: int = Field(default=2_000, ge=1)
+    max_instances_per_series: int = Field(default=10_000, ge=1)
+    max_instances_per_feed: int = Field(default=20_000, ge=1)
+    max_attendees_per_event: int = Field(default=500, ge=2)
+    max_attendances_per_feed: int = Field(default=200_000, ge=1)
+    max_title_chars: int = Field(default=500, ge=1)
+    max_rule_steps: int = Field(default=1_000_000, ge=1)
+    max_seconds_per_series: float = Field(default=5.0, gt=0)
+
+
 class SchedulerSettings(BaseModel):
     """The in-process scheduler of `rapport serve` and the due rules of `rapport tick`
     (`RAPPORT_SCHEDULER__*`)."""
@@ -67,6 +84,23 @@ class SyncSettings(BaseModel):
     """What one calendar sync may write (`RAPPORT_SYNC__*`): every feed is untrusted input."""
 
     max_rows_per_sync: int = Field(default=100_000, ge=100)
+
+
+class GoogleSettings(BaseModel):
+    """The Google Workspace connector (`RAPPORT_GOOGLE__*`): quotas, pages, retries, push."""
+
+    project_per_minute: float = Field(default=9_000.0, gt=0)
+    tenant_share: float = Field(default=0.5, gt=0, le=1)
+    user_per_minute: float = Field(default=600.0, gt=0)
+    directory_per_minute: float = Field(default=2_400.0, gt=0)
+    page_size: int = Field(default=500, ge=1, le=2500)
+    slack_days: int = Field(default=7, ge=1, le=60)
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1, le=10)
+    backoff_cap_s: float = Field(default=32.0, gt=0)
+    threads: int = Field(default=8, ge=1, le=64)
+    channel_ttl_s: int = Field(default=7 * 24 * 3600, ge=3600)
+    renew_before_s: int = Field(default=24 * 3600, ge=60)
 
 
 class Settings(BaseSettings):
@@ -90,8 +124,10 @@ class Settings(BaseSettings):
     mail: MailSettings = MailSettings()
     smtp: SmtpSettings = SmtpSettings()
     fetch: FetchSettings = FetchSettings()
+    feed: FeedSettings = FeedSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     sync: SyncSettings = SyncSettings()
+    google: GoogleSettings = GoogleSettings()
 
     @field_validator("default_timezone")
     @classmethod

@@ -11,8 +11,18 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from integrations.ics import FetchPolicy, IcsConnector
+from integrations.google import (
+    ClientConfig,
+    GoogleApi,
+    GoogleConnector,
+    PushConfig,
+    RateLimits,
+    SyncConfig,
+    webhook_address,
+)
+from integrations.ics import FeedBudget, FetchPolicy, IcsConnector
 from service.config import (
+    FeedSettings,
     FetchSettings,
     SchedulerSettings,
     Settings,
@@ -80,6 +90,11 @@ def fetch_policy(fetch: FetchSettings, *, allow_files: bool = False) -> FetchPol
     )
 
 
+def feed_budget(feed: FeedSettings) -> FeedBudget:
+    """The iCalendar connector's budget for one feed (the parse timeout is passed on its own)."""
+    return FeedBudget(**feed.model_dump(exclude={"parse_timeout_s"}))
+
+
 def schedule(scheduler: SchedulerSettings) -> Schedule:
     """How often the scheduler (`rapport serve`) and `rapport tick` run each job."""
     return Schedule(
@@ -110,9 +125,40 @@ def mailer_for(settings: Settings) -> Mailer:
     return SmtpMailer(config)
 
 
+def google_adapter(settings: Settings) -> GoogleConnector:
+    """The Google connector: its client (quotas, retries, threads), pages, push channels."""
+    google = settings.google
+    limits = RateLimits(
+        project_per_minute=google.project_per_minute,
+        tenant_share=google.tenant_share,
+        user_per_minute=google.user_per_minute,
+        directory_per_minute=google.directory_per_minute,
+    )
+    client = ClientConfig(
+        timeout_s=google.timeout_s,
+        max_attempts=google.max_attempts,
+        backoff_cap_s=google.backoff_cap_s,
+        threads=google.threads,
+        limits=limits,
+    )
+    push = PushConfig(
+        address=webhook_address(settings.base_url),
+        ttl_s=google.channel_ttl_s,
+        renew_before_s=google.renew_before_s,
+    )
+    return GoogleConnector(GoogleApi(client), SyncConfig(google.page_size, google.slack_days), push)
+
+
 def default_connectors(settings: Settings) -> dict[str, Connector]:
     """The connectors this installation can use, by provider name."""
-    return {"ics": IcsConnector(fetch_policy(settings.fetch))}
+    return {
+        "ics": IcsConnector(
+            fetch_policy(settings.fetch),
+            parse_timeout_s=settings.feed.parse_timeout_s,
+            budget=feed_budget(settings.feed),
+        ),
+        "google": google_adapter(settings),
+    }
 
 
 @asynccontextmanager
