@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 
 from integrations.ics import FetchPolicy, IcsConnector
 from service.email import EmailRenderer, Mailer, SmtpConfig, SmtpMailer
@@ -57,6 +58,13 @@ def event(uid: str, start: datetime, title: str = "Design review", minutes: int 
 def calendar(owner: str, *events: str) -> bytes:
     """An iCalendar feed of `events` in which `owner` is an attendee."""
     return feed_bytes(*(e.replace("{owner}", owner) for e in events))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_logging() -> None:
+    """Log to the test's own stdout: a test before may have left structlog writing to a stream
+    that is closed now (a CLI runner's), and the jobs log as they work."""
+    structlog.reset_defaults()
 
 
 @pytest.fixture
