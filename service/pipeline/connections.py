@@ -23,6 +23,7 @@ from service.errors import NotFound
 from service.runtime import Runtime
 from service.secrets import SecretKeyError
 from service.storage import CalendarRepository, PeopleRepository, TenantRepository
+from service.storage.repositories.google import GoogleInstallRepository
 from service.storage.rows import CalendarRow, PersonRow
 
 log = structlog.get_logger(__name__)
@@ -131,6 +132,11 @@ async def check_secrets(rt: Runtime, tenant_id: int | None = None) -> int:
                 checked += 1
                 if not box.opens(token):
                     unopened.append(connection_id)
+            install = await GoogleInstallRepository(session, tenant).get()
+            if install is not None:
+                checked += 1
+                if not box.opens(install.credentials_encrypted):
+                    unopened.append(0)  # the tenant's Google install (connection 0)
     if unopened:
         raise SecretKeyError(_unopened_message(unopened))
     return checked
@@ -161,6 +167,10 @@ async def rotate_secrets(rt: Runtime, tenant_id: int | None = None) -> int:
             tokens = [item async for item in calendars.iter_encrypted()]
             for connection_id, token in tokens:
                 await calendars.set_credentials(connection_id, box.rotate(token))
+            installs = GoogleInstallRepository(session, tenant)
+            install = await installs.get()
+            if install is not None:
+                await installs.set_credentials(box.rotate(install.credentials_encrypted))
             await session.commit()
         rotated += len(tokens)
         log.info("secrets.rotated", tenant_id=tenant, count=len(tokens))

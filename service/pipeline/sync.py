@@ -76,8 +76,17 @@ def classify_page(
 async def store_page(
     session: AsyncSession, tenant_id: int, person_id: int, page: PullPage, scope: SyncScope
 ) -> tuple[set[int], int]:
-    """Classify and upsert one page; apply its removals. Returns (stored meeting ids, removed)."""
+    """Classify and upsert one page; apply its removals. Returns (stored meeting ids, removed).
+
+    On an incremental page a single (non-recurring) event names only its new time: the
+    person's copy of it at any other start is dropped first (a moved event leaves no ghost).
+    """
     meetings = MeetingRepository(session, tenant_id)
+    moved = 0
+    if not page.full_sync:
+        singles = [(m.uid, m.instance_start) for m in page.meetings if not m.recurring]
+        if singles:
+            moved = len((await meetings.drop_moved(person_id, singles)).dropped)
     stored = await meetings.upsert_many(
         classify_page(page.meetings, scope.patterns),
         seen_by_person_id=person_id,
@@ -90,7 +99,7 @@ async def store_page(
             seen_by_person_id=person_id,
         )
         removed = len(result.dropped)
-    return set(stored.values()), removed
+    return set(stored.values()), removed + moved
 
 
 @dataclass(frozen=True, slots=True)

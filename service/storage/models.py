@@ -356,3 +356,45 @@ class WeeklyReport(Base):
     state: Mapped[str] = mapped_column(String(16), nullable=False)
     message_id: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = _created()
+
+
+class GoogleInstall(Base):
+    """A tenant's Google Workspace install: its stored secret (the service account key, the
+    admin to impersonate for the directory, the customer and API URL), and its health."""
+
+    __tablename__ = "google_installs"
+    __table_args__ = (
+        UniqueConstraint("tenant_id"),
+        CheckConstraint(_one_of("status", CONNECTION_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    admin_email: Mapped[str] = mapped_column(String(320), nullable=False)
+    credentials_encrypted: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    directory_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = _created()
+
+
+class PushChannel(Base):
+    """A provider's push channel on one calendar connection (Google `events.watch`).
+
+    The channel token is kept only as a SHA-256 hash (a notification's token is hashed and
+    compared in constant time); `expires_at` is what the provider returned, renewed before.
+    """
+
+    __tablename__ = "push_channels"
+    __table_args__ = (UniqueConstraint("channel_id"), Index(None, "tenant_id", "connection_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    connection_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("calendar_connections.id", ondelete="CASCADE"), nullable=False
+    )
+    channel_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    resource_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    created_at: Mapped[datetime] = _created()

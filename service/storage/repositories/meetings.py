@@ -389,6 +389,29 @@ class MeetingRepository(MeetingReads):
                 .values(from_organizer=False)
             )
 
+    async def drop_moved(self, person_id: int, keys: Sequence[tuple[str, datetime]]) -> PruneResult:
+        """Single events (uid, start) as the person's calendar now shows them: drop the
+        person's copies of those uids at any other original start (the event moved)."""
+        wanted = {stored_uid(uid): start for uid, start in keys}
+        stale: list[int] = []
+        for part in chunks(sorted(wanted), ID_CHUNK):
+            statement = (
+                self._select_columns(
+                    MeetingRecord,
+                    MeetingRecord.id,
+                    MeetingRecord.ical_uid,
+                    MeetingRecord.original_start,
+                )
+                .join(MeetingCopy, MeetingCopy.meeting_id == MeetingRecord.id)
+                .where(MeetingRecord.ical_uid.in_(part), MeetingCopy.person_id == person_id)
+            )
+            for meeting_id, uid, start in await self.session.execute(statement):
+                if start != wanted[uid]:
+                    stale.append(meeting_id)
+        if not stale:
+            return PruneResult()
+        return await self._drop_copies(person_id, stale)
+
     async def prune_unseen(
         self,
         person_id: int,

@@ -4,8 +4,8 @@ A real HTTP server on loopback that google-auth and google-api-python-client tal
 their own code: `GoogleEmulator` holds the state tests change, `running_emulator` serves it.
 """
 
-from tests.emulators.google.keys import ServiceAccountKey, new_key, test_key
+from tests.emulators.google.keys import ServiceAccountKey, new_key, session_key
 from tests.emulators.google.server import running_emulator
 from tests.emulators.google.state import GoogleEmulator
 
-__all__ = ["GoogleEmulator", "ServiceAccountKey", "new_key", "running_emulator", "test_key"]
+__all__ = ["GoogleEmulator", "ServiceAccountKey", "new_key", "running_emulator", "session_key"]

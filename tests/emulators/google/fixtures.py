@@ -16,7 +16,7 @@ import pytest
 from integrations.google import ClientConfig, GoogleAccount, GoogleApi, GoogleConnector, SyncConfig
 from integrations.google.ratelimit import RateLimits
 from service.domain.port import CalendarRef, SyncWindow
-from tests.emulators.google.keys import test_key
+from tests.emulators.google.keys import session_key
 from tests.emulators.google.server import running_emulator
 from tests.emulators.google.state import GoogleEmulator
 
@@ -78,7 +78,7 @@ def weekly(event_id: str, start: datetime, count: int, owner: str = ANA) -> dict
 
 def workspace() -> GoogleEmulator:
     """The emulated organisation described in the module docstring."""
-    emulator = GoogleEmulator(test_key())
+    emulator = GoogleEmulator(session_key())
     emulator.add_user(ADMIN, "Ada Admin", is_admin=True, timezone="Europe/London")
     emulator.add_user(ANA, "Ana Alves", timezone="Europe/London", manager=BEN)
     emulator.add_user(BEN, "Ben Brandt", timezone="Europe/Berlin")
@@ -93,7 +93,7 @@ def workspace() -> GoogleEmulator:
 
 def account_for(url: str, admin: str = ADMIN) -> GoogleAccount:
     """The install for the emulator at `url` (its token endpoint, its API URL)."""
-    return GoogleAccount(test_key().info(f"{url}/token"), admin, api_url=url)
+    return GoogleAccount(session_key().info(f"{url}/token"), admin, api_url=url)
 
 
 def calendar_of(

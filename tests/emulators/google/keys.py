@@ -61,7 +61,7 @@ def new_key(client_email: str = CLIENT_EMAIL) -> ServiceAccountKey:
 
 
 @lru_cache(maxsize=1)
-def test_key() -> ServiceAccountKey:
+def session_key() -> ServiceAccountKey:
     """One key per test process (RSA key generation takes tens of milliseconds)."""
     return new_key()
 

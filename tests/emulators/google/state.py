@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -152,6 +152,9 @@ class GoogleEmulator:
         self.deliver = False  # POST notifications to their address (else only recorded)
         self.allow_http_callbacks = False  # Google refuses any address but https
         self.channel_ttl_s = CHANNEL_TTL_S
+        # The clock of channel expirations (tests move it with their own "now"); access
+        # tokens and JWT times follow the real clock, as google-auth signs with it.
+        self.clock: Callable[[], float] = time.time
         self.base_url = ""
         self._ids = 100000
         self._pool: ThreadPoolExecutor | None = None
@@ -312,7 +315,7 @@ class GoogleEmulator:
         expiration_ms: int | None,
     ) -> Channel:
         """A new channel on `owner`'s events (the `sync` notification is sent at once)."""
-        now_ms = int(time.time() * 1000)
+        now_ms = int(self.clock() * 1000)
         longest = now_ms + self.channel_ttl_s * 1000
         expires = longest if expiration_ms is None else min(expiration_ms, longest)
         with self.lock:
@@ -332,7 +335,7 @@ class GoogleEmulator:
 
     def live_channels(self, owner: str | None = None) -> list[Channel]:
         """Channels not stopped nor expired (of one user, or all)."""
-        now_ms = time.time() * 1000
+        now_ms = self.clock() * 1000
         with self.lock:
             return [
                 c

@@ -39,6 +39,8 @@ TABLES = {
     "audit_log",
     "reports",
     "feedback",
+    "google_installs",
+    "push_channels",
 }
 
 

@@ -1,0 +1,209 @@
+"""Google Workspace installs: store the install, apply a directory round, keep push channels.
+
+The provider calls happen in `workers.google` (pipeline code never imports integrations); these
+use cases hold the database side, each one transaction:
+
+- `save_google_install`: the install's secret (the service account key and settings, as JSON)
+  encrypted through the secret store; every Google connection of the tenant gets it too (its
+  calendar source), and one that needed attention is tried again;
+- `apply_directory`: people upserted from the directory (a full list: everybody it no longer
+  lists becomes inactive, kept with their history), and each active person's primary calendar
+  connected (`pending` until its first sync);
+- push channels: recorded with the token's hash only, looked up inside the tenant their id
+  names, checked in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import structlog
+
+from service.runtime import Runtime
+from service.storage import CalendarRepository, PeopleRepository, PersonIn, PersonRow
+from service.storage.repositories.google import (
+    ChannelRow,
+    GoogleConnectionRow,
+    GoogleInstallRepository,
+    GoogleInstallRow,
+    PushChannelRepository,
+    tenant_of_channel,
+)
+
+log = structlog.get_logger(__name__)
+
+PROVIDER = "google"
+PRIMARY = "primary calendar"  # the source a person's Google connection shows
+
+
+@dataclass(slots=True)
+class DirectoryApplied:
+    """What applying a directory round changed."""
+
+    created: int = 0
+    updated: int = 0
+    deactivated: int = 0
+    connected: int = 0
+    people: int = 0
+    leavers: list[int] = field(default_factory=list)  # person ids made inactive
+
+
+def token_hash(token: str) -> str:
+    """The stored form of a channel token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+async def save_google_install(rt: Runtime, tenant_id: int, admin_email: str, secret: str) -> int:
+    """Store the install's secret (encrypted); returns the install id.
+
+    Every existing Google connection of the tenant gets the new secret, and those that needed
+    attention (a revoked or refused credential) are pending again: the next sync tries them.
+    """
+    box = rt.secret_box()
+    async with rt.db.session() as session:
+        install_id = await GoogleInstallRepository(session, tenant_id).save(
+            admin_email, box.encrypt(secret)
+        )
+        installs = GoogleInstallRepository(session, tenant_id)
+        calendars = CalendarRepository(session, tenant_id)
+        for connection in await installs.connections():
+            await calendars.set_credentials(connection.connection_id, box.encrypt(secret))
+            if connection.status != "ok":
+                await installs.retry_connection(connection.connection_id)
+        await session.commit()
+    log.info("google.install_saved", tenant_id=tenant_id, install_id=install_id)
+    return install_id
+
+
+async def google_install(rt: Runtime, tenant_id: int) -> tuple[GoogleInstallRow, str] | None:
+    """The tenant's install and its decrypted secret, or None without one."""
+    async with rt.db.session() as session:
+        row = await GoogleInstallRepository(session, tenant_id).get()
+    if row is None:
+        return None
+    return row, rt.secret_box().decrypt(row.credentials_encrypted)
+
+
+async def record_directory_round(
+    rt: Runtime, tenant_id: int, error: str | None, status: str = "ok"
+) -> None:
+    """The outcome of a directory round on the install (`error` None: it succeeded)."""
+    async with rt.db.session() as session:
+        await GoogleInstallRepository(session, tenant_id).record(
+            status if error is not None else "ok", error, None if error else rt.now()
+        )
+        await session.commit()
+
+
+async def google_connections(rt: Runtime, tenant_id: int) -> list[GoogleConnectionRow]:
+    """The tenant's Google connections with their people."""
+    async with rt.db.session() as session:
+        return await GoogleInstallRepository(session, tenant_id).connections()
+
+
+async def apply_directory(
+    rt: Runtime, tenant_id: int, people: Sequence[PersonIn], secret: str
+) -> DirectoryApplied:
+    """Upsert the directory's people, make the unlisted inactive, connect the active ones."""
+    outcome = DirectoryApplied(people=len(people))
+    listed = {person.email for person in people}
+    box = rt.secret_box()
+    async with rt.db.session() as session:
+        repo = PeopleRepository(session, tenant_id)
+        before = await repo.by_emails(listed)
+        outcome.created = sum(1 for p in people if p.email not in before)
+        outcome.updated = sum(
+            1 for p in people if p.email in before and _changed(p, before[p.email])
+        )
+        ids = await repo.upsert_many(people)
+        active = await repo.active_ids()
+        gone = {pid for email, pid in active.items() if email not in listed}
+        gone |= {ids[p.email] for p in people if not p.active and p.email in ids}
+        outcome.deactivated = await repo.set_active(gone, False)
+        outcome.leavers = sorted(gone)
+        installs = GoogleInstallRepository(session, tenant_id)
+        have = {c.person_id for c in await installs.connections() if c.has_secret}
+        calendars = CalendarRepository(session, tenant_id)
+        for person in people:
+            person_id = ids.get(person.email)
+            if person_id is None or not person.active or person_id in have:
+                continue
+            connection_id = await calendars.ensure(person_id, PROVIDER, PRIMARY)
+            await calendars.set_credentials(connection_id, box.encrypt(secret))
+            await calendars.mark_pending(connection_id)
+            outcome.connected += 1
+        await session.commit()
+    log.info(
+        "google.directory_applied", tenant_id=tenant_id, people=outcome.people,
+        created=outcome.created, updated=outcome.updated, deactivated=outcome.deactivated,
+        connected=outcome.connected,
+    )  # fmt: skip
+    return outcome
+
+
+def _changed(new: PersonIn, stored: PersonRow) -> bool:
+    return (
+        new.name != stored.name
+        or new.timezone != stored.timezone
+        or sorted(new.aliases) != sorted(stored.aliases)
+        or new.manager_email != stored.manager_email
+        or tuple(new.groups) != tuple(stored.groups)
+        or new.active != stored.active
+    )
+
+
+# -- push channels ------------------------------------------------------------------------------
+
+
+async def record_channel(
+    rt: Runtime,
+    tenant_id: int,
+    connection_id: int,
+    channel: tuple[str, str, str, datetime],
+) -> None:
+    """Store a channel the provider opened: (channel id, token, resource id, expiry)."""
+    channel_id, token, resource_id, expires_at = channel
+    async with rt.db.session() as session:
+        await PushChannelRepository(session, tenant_id).add(
+            connection_id, channel_id, token_hash(token), resource_id, expires_at
+        )
+        await session.commit()
+
+
+async def forget_channel(rt: Runtime, tenant_id: int, channel_id: str) -> None:
+    """Drop a channel (stopped, or gone at the provider)."""
+    async with rt.db.session() as session:
+        await PushChannelRepository(session, tenant_id).delete(channel_id)
+        await session.commit()
+
+
+async def channels(rt: Runtime, tenant_id: int) -> list[tuple[ChannelRow, bool]]:
+    """Every channel of the tenant, with whether its person is still active."""
+    async with rt.db.session() as session:
+        return [item async for item in PushChannelRepository(session, tenant_id).all()]
+
+
+async def channel_for_notification(
+    rt: Runtime, channel_id: str, token: str | None, resource_id: str | None
+) -> tuple[int, ChannelRow] | None:
+    """The (tenant id, channel) a notification is for, when its token and resource match.
+
+    The token is compared by its hash in constant time; None for anything that does not match
+    (an unknown channel, a wrong token or resource id): the caller changes nothing.
+    """
+    tenant_id = tenant_of_channel(channel_id)
+    if tenant_id is None or not token:
+        return None
+    async with rt.db.session() as session:
+        row = await PushChannelRepository(session, tenant_id).get(channel_id)
+    if row is None:
+        return None
+    good_token = hmac.compare_digest(row.token_hash, token_hash(token))
+    good_resource = resource_id is not None and hmac.compare_digest(
+        row.resource_id.encode(), resource_id.encode()
+    )
+    return (tenant_id, row) if good_token and good_resource else None
