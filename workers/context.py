@@ -172,6 +172,7 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     """Open the database and build the runtime; the database is closed on the way out."""
     db = Database.connect(settings.effective_database_url)
+    opened = dict(connectors) if connectors is not None else default_connectors(settings)
     try:
         yield Runtime(
             db=db,
@@ -180,9 +181,14 @@ async def open_runtime(
             mail=mail_config(settings),
             reports_dir=(reports_dir or settings.reports_dir).resolve(),
             clock=clock,
-            connectors=dict(connectors) if connectors is not None else default_connectors(settings),
+            connectors=opened,
             secrets=secret_box(settings),
             sync_limits=sync_limits(settings.sync),
         )
     finally:
+        if connectors is None:  # the ones made here are closed here (threads, sockets)
+            for connector in opened.values():
+                close = getattr(connector, "close", None)
+                if callable(close):
+                    close()
         await db.dispose()

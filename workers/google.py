@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -166,17 +166,19 @@ class ChannelRound:
     opened: int = 0
     stopped: int = 0
     refused: int = 0
-    messages: list[str] = field(default_factory=list)
+
+
+POLL_ONLY = (
+    "poll only: RAPPORT_BASE_URL is not a public https URL, so Google cannot deliver push "
+    "notifications"
+)
 
 
 def poll_only_reason(rt: Runtime) -> str | None:
     """Why Google calendars are polled only (no push), or None when channels are opened."""
     connector = google_connector(rt)
     if connector is None or connector.push.address is None:
-        return (
-            "poll only: RAPPORT_BASE_URL is not a public https URL, so Google cannot deliver "
-            "push notifications"
-        )
+        return POLL_ONLY
     return None
 
 
@@ -352,3 +354,31 @@ async def handle_notification(rt: Runtime, headers: Mapping[str, str], syncs: Pu
         return "rejected"
     syncs.trigger(tenant_id, channel.connection_id)
     return "started"
+
+
+async def google_housekeeping(rt: Runtime, tenant_id: int) -> DirectoryRound | None:
+    """The periodic Google work of a tenant (hourly in `rapport serve`): a directory round,
+    then the channels kept; None when the tenant has no Google install."""
+    if await google_install(rt, tenant_id) is None:
+        return None
+    found = await directory_round(rt, tenant_id)
+    await keep_channels(rt, tenant_id)
+    return found
+
+
+async def probe_directory(rt: Runtime, account: GoogleAccount) -> str | None:
+    """One `users.list` call as the install's admin: None when it works, else why not."""
+    connector = google_connector(rt)
+    if connector is None:
+        return "no Google connector is configured in this process"
+    try:
+        await connector.api.execute(
+            account,
+            account.admin_email,
+            lambda s: s.users().list(customer=account.customer, maxResults=1),
+            "users.list",
+            directory=True,
+        )
+    except ConnectorError as exc:
+        return error_message(exc)
+    return None

@@ -31,6 +31,7 @@ import structlog
 from service.email import Mailer, TransientDeliveryError
 from service.runtime import Runtime
 from workers.cron import Schedule, tenant_ids
+from workers.google import google_housekeeping
 from workers.maintenance import run_maintenance
 from workers.nudges import HANDED_BACK, deliver, hand_back, next_due, plan
 from workers.reports import send_reports_due
@@ -210,6 +211,7 @@ class Scheduler:
             maintained = self._maintained_at.get(tenant_id)
             if maintained is None or now - maintained >= MAINTENANCE_EVERY_S:
                 await run_maintenance(self.rt, tenant_id)
+                await google_housekeeping(self.rt, tenant_id)  # directory round, channels
                 self._maintained_at[tenant_id] = time.monotonic()
         return self._poll()
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 
-from service.api import errors
+from service.api import errors, webhooks
 from service.api.routes import feedback, health, preferences, private, snooze, static, unsubscribe
 from service.api.security import BodyLimit, SecurityHeaders, SendLimiter, check_base_url
 from service.config import Settings
@@ -54,6 +54,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.include_router(webhooks.router)  # Google push notifications
     # Outermost first: every answer gets the headers, even a 413.
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from typer.exceptions import TyperException
 
-from service.cli import jobs, views
+from service.cli import connect_google, jobs, views
 from service.cli import serve as serve_command
 from service.cli.admin import admin_app
 from service.cli.connect import connect_app
@@ -134,6 +134,7 @@ def worker() -> None:
 # Operator commands (one module each; their JSON fields are a contract, see README "Commands").
 app.add_typer(admin_app, name="admin")
 app.add_typer(people_app, name="people")
+connect_app.command("google")(connect_google.google)
 app.add_typer(connect_app, name="connect")
 app.command("connections")(views.connections)
 app.command("meetings")(views.meetings)

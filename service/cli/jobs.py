@@ -19,20 +19,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from service.cli.running import reported, run, tenant_id_of
+from service.cli.running import TenantOption, reported, run, tenant_id_of
 
 if TYPE_CHECKING:
     from service.runtime import Runtime
     from workers.cron import TickOutcome
+    from workers.google import ChannelRound, DirectoryRound
     from workers.sync import ConnectionSync, SyncRound
-
-TenantOption = Annotated[
-    str,
-    typer.Option(
-        "--tenant", help="The tenant's slug or name (see `rapport admin tenants`).",
-        show_default=False,
-    ),
-]  # fmt: skip
 
 
 class RichSyncProgress:
@@ -73,6 +66,34 @@ def print_attention(console: Console, round_: SyncRound) -> None:
         )
 
 
+def print_directory(console: Console, directory: DirectoryRound) -> None:
+    """One line for a Google directory round: what changed, or why it could not run."""
+    if directory.error is not None:
+        console.print(
+            f"[yellow]needs attention:[/yellow] Google directory: {escape(directory.error)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    console.print(
+        f"Google directory: {directory.people} people ({directory.created} new, "
+        f"{directory.updated} changed, {directory.deactivated} no longer listed), "
+        f"{directory.connected} calendars connected",
+        highlight=False,
+    )
+
+
+def _channel_lines(channels: ChannelRound) -> list[str]:
+    if channels.poll_only:
+        from workers.google import POLL_ONLY
+
+        return [f"Google push: {POLL_ONLY}"]
+    return [
+        f"Google push: {channels.opened} channels opened, {channels.stopped} stopped, "
+        f"{channels.refused} refused"
+    ]
+
+
 def _sync_table(round_: SyncRound) -> Table:
     table = Table(title="sync round", show_lines=False)
     table.add_column("what")
@@ -100,13 +121,23 @@ def sync(tenant: TenantOption) -> None:
     console = Console(stderr=True)
 
     async def work(rt: Runtime) -> int:
+        from workers.google import directory_round, keep_channels
+
         tenant_id = await tenant_id_of(rt, tenant)
         await check_secrets(rt, tenant_id)
+        directory = await directory_round(rt, tenant_id)  # Google Workspace installs only
+        if directory is not None:
+            print_directory(console, directory)
         with sync_progress_bar(console) as bar:
             round_ = await sync_tenant(rt, tenant_id, progress=RichSyncProgress(bar))
         console.print(_sync_table(round_))
         print_attention(console, round_)
-        return 0 if round_.ok else 1
+        if directory is not None:
+            channels = await keep_channels(rt, tenant_id)
+            for line in _channel_lines(channels):
+                console.print(escape(line), highlight=False, soft_wrap=True)
+        directory_ok = directory is None or directory.error is None
+        return 0 if round_.ok and directory_ok else 1
 
     run("sync", work)
 

@@ -16,20 +16,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from service.cli.running import BadInput, emit, parse_instant, reported, run, tenant_id_of
+from service.cli.running import (
+    BadInput,
+    TenantOption,
+    emit,
+    parse_instant,
+    reported,
+    run,
+    tenant_id_of,
+)
 
 if TYPE_CHECKING:
     from service.runtime import Runtime
     from service.storage.repositories.nudges import NudgeListing
     from service.storage.rows import CalendarRow, MeetingRow
 
-TenantOption = Annotated[
-    str,
-    typer.Option(
-        "--tenant", help="The tenant's slug or name (see `rapport admin tenants`).",
-        show_default=False,
-    ),
-]  # fmt: skip
 MAX_MESSAGE = 200
 PENDING_MESSAGE = "waiting for its first sync"
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
@@ -62,21 +63,55 @@ def connections(tenant: TenantOption) -> None:
         from service.storage import CalendarRepository
 
         tenant_id = await tenant_id_of(rt, tenant)
+        push = await google_push(rt, tenant_id)  # Google connections: channel or poll only
         async with rt.db.session() as session:
             async for row, email in CalendarRepository(session, tenant_id).iter_with_owner():
-                emit(
-                    {
-                        "id": row.id,
-                        "provider": row.provider,
-                        "person": email,
-                        "status": row.status,
-                        "message": _message(rt, row),
-                        "last_sync": iso(row.last_synced_at),
-                    }
-                )
+                record = {
+                    "id": row.id,
+                    "provider": row.provider,
+                    "person": email,
+                    "status": row.status,
+                    "message": _message(rt, row),
+                    "last_sync": iso(row.last_synced_at),
+                }
+                if row.provider == "google" and push is not None:
+                    poll_only, held = push
+                    record["push"] = poll_only or held.get(row.id, "no channel yet")
+                emit(record)
         return 0
 
     run("connections", work)
+
+
+async def google_push(rt: Runtime, tenant_id: int) -> tuple[str | None, dict[int, str]] | None:
+    """For Google connections: why they are polled only (None: push works) and each one's
+    channel expiry; None without a Google install. Emits the install's own line first (the
+    directory round's status)."""
+    from service.cli.running import iso
+    from service.pipeline.google import channels
+    from service.storage.repositories.google import GoogleInstallRepository
+    from workers.google import poll_only_reason
+
+    async with rt.db.session() as session:
+        install = await GoogleInstallRepository(session, tenant_id).get()
+    if install is None:
+        return None
+    emit(
+        {
+            "id": None,
+            "provider": "google",
+            "person": install.admin_email,
+            "kind": "directory",
+            "status": install.status,
+            "message": install.last_error,
+            "last_sync": iso(install.directory_synced_at),
+        }
+    )
+    held = {
+        channel.connection_id: f"channel until {iso(channel.expires_at)}"
+        for channel, _ in await channels(rt, tenant_id)
+    }
+    return poll_only_reason(rt), held
 
 
 def meeting_record(row: MeetingRow) -> dict[str, object]:

@@ -6,38 +6,26 @@ thing not Rapport's is the emulated Google on loopback.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-from sqlalchemy import select
-
-from integrations.google import GoogleApi, GoogleConnector, PushConfig, SyncConfig
-from service.email import EmailRenderer, MaildirOutbox
-from service.pipeline.google import google_connections, save_google_install
+from integrations.google import GoogleConnector, PushConfig
+from service.pipeline.google import google_connections
 from service.runtime import Runtime, fixed_clock
-from service.secrets import SecretBox, new_key
-from service.storage import CalendarRepository, Database, PeopleRepository
-from service.storage.models import MeetingCopy, MeetingRecord
+from service.storage import CalendarRepository, PeopleRepository
 from tests.emulators.google.fixtures import (
     ADMIN,
     ANA,
     BEN,
     CAT,
-    FAST,
     NOW,
     SERIES_START,
-    account_for,
+    Setup,
+    copies,
+    google_setup,
+    installed,
     meeting,
-    workspace,
 )
 from tests.emulators.google.keys import session_key
-from tests.emulators.google.server import running_emulator
-from tests.emulators.google.state import GoogleEmulator
-from tests.fixtures.pipeline import MAIL
 from workers.google import (
     PushSyncs,
     directory_round,
@@ -47,70 +35,7 @@ from workers.google import (
 )
 from workers.sync import sync_tenant
 
-PUBLIC = "https://rapport.example.com/webhooks/google"
-LIMIT_S = 60
-
-
-@dataclass
-class Setup:
-    """A tenant with a Google install over the emulator, and the runtime."""
-
-    rt: Runtime
-    tenant_id: int
-    google: GoogleEmulator
-
-
-@pytest.fixture
-async def google_setup(database: Database, tenant_id: int, tmp_path: Path) -> AsyncIterator[Setup]:
-    emulator = workspace()
-    emulator.clock = NOW.timestamp  # channel expirations on the tests' clock
-    with running_emulator(emulator) as url:
-        connector = GoogleConnector(GoogleApi(FAST), SyncConfig(), PushConfig(address=PUBLIC))
-        rt = Runtime(
-            db=database,
-            mailer=MaildirOutbox(tmp_path / "outbox"),
-            renderer=EmailRenderer(),
-            mail=MAIL,
-            reports_dir=tmp_path / "reports",
-            clock=fixed_clock(NOW),
-            connectors={"google": connector},
-            secrets=SecretBox([new_key().encode()]),
-        )
-        await save_google_install(rt, tenant_id, ADMIN, account_for(url).dump())
-        try:
-            async with asyncio.timeout(LIMIT_S):
-                yield Setup(rt, tenant_id, emulator)
-        finally:
-            connector.close()
-
-
-async def installed(setup: Setup) -> None:
-    """A directory round, then every calendar synced once."""
-    found = await directory_round(setup.rt, setup.tenant_id)
-    assert found is not None
-    assert found.error is None
-    round_ = await sync_tenant(setup.rt, setup.tenant_id)
-    assert round_.ok, round_.needs_attention
-
-
-async def copies(setup: Setup, email: str) -> list[tuple[int, str, datetime, datetime, str]]:
-    """(meeting id, uid, original start, start, status) of the person's copies."""
-    async with setup.rt.db.session() as session:
-        person = await PeopleRepository(session, setup.tenant_id).by_email(email)
-        assert person is not None
-        rows = await session.execute(
-            select(
-                MeetingRecord.id,
-                MeetingRecord.ical_uid,
-                MeetingRecord.original_start,
-                MeetingCopy.start,
-                MeetingCopy.status,
-            )
-            .join(MeetingCopy, MeetingCopy.meeting_id == MeetingRecord.id)
-            .where(MeetingCopy.person_id == person.id)
-            .order_by(MeetingRecord.original_start, MeetingRecord.ical_uid)
-        )
-        return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+__all__ = ["google_setup"]  # the fixture, used by name
 
 
 async def test_directory_round_reads_people_aliases_groups_managers_and_zones(

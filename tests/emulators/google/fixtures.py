@@ -7,18 +7,38 @@ catherine@); Ana's calendar holds one single meeting and a weekly series.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from integrations.google import ClientConfig, GoogleAccount, GoogleApi, GoogleConnector, SyncConfig
+from integrations.google import (
+    ClientConfig,
+    GoogleAccount,
+    GoogleApi,
+    GoogleConnector,
+    PushConfig,
+    SyncConfig,
+)
 from integrations.google.ratelimit import RateLimits
 from service.domain.port import CalendarRef, SyncWindow
+from service.email import EmailRenderer, MaildirOutbox
+from service.pipeline.google import save_google_install
+from service.runtime import Runtime, fixed_clock
+from service.secrets import SecretBox, new_key
+from service.storage import Database, PeopleRepository
+from service.storage.models import MeetingCopy, MeetingRecord
 from tests.emulators.google.keys import session_key
 from tests.emulators.google.server import running_emulator
 from tests.emulators.google.state import GoogleEmulator
+from tests.fixtures.pipeline import MAIL
+from workers.google import directory_round
+from workers.sync import sync_tenant
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # a Tuesday (as tests/fixtures/pipeline.py)
 WINDOW = SyncWindow(NOW - timedelta(days=30), NOW + timedelta(days=14))
@@ -121,3 +141,70 @@ def google() -> Iterator[GoogleEmulator]:
 def google_account(google: GoogleEmulator) -> GoogleAccount:
     """The install pointing at the running emulator."""
     return account_for(google.base_url)
+
+
+PUBLIC = "https://rapport.example.com/webhooks/google"
+LIMIT_S = 60
+
+
+@dataclass
+class Setup:
+    """A tenant with a Google install over the emulator, and the runtime."""
+
+    rt: Runtime
+    tenant_id: int
+    google: GoogleEmulator
+
+
+@pytest.fixture
+async def google_setup(database: Database, tenant_id: int, tmp_path: Path) -> AsyncIterator[Setup]:
+    """A tenant with the emulated workspace installed (no directory round yet), its runtime."""
+    emulator = workspace()
+    emulator.clock = NOW.timestamp  # channel expirations on the tests' clock
+    with running_emulator(emulator) as url:
+        connector = GoogleConnector(GoogleApi(FAST), SyncConfig(), PushConfig(address=PUBLIC))
+        rt = Runtime(
+            db=database,
+            mailer=MaildirOutbox(tmp_path / "outbox"),
+            renderer=EmailRenderer(),
+            mail=MAIL,
+            reports_dir=tmp_path / "reports",
+            clock=fixed_clock(NOW),
+            connectors={"google": connector},
+            secrets=SecretBox([new_key().encode()]),
+        )
+        await save_google_install(rt, tenant_id, ADMIN, account_for(url).dump())
+        try:
+            async with asyncio.timeout(LIMIT_S):
+                yield Setup(rt, tenant_id, emulator)
+        finally:
+            connector.close()
+
+
+async def installed(setup: Setup) -> None:
+    """A directory round, then every calendar synced once."""
+    found = await directory_round(setup.rt, setup.tenant_id)
+    assert found is not None
+    assert found.error is None
+    round_ = await sync_tenant(setup.rt, setup.tenant_id)
+    assert round_.ok, round_.needs_attention
+
+
+async def copies(setup: Setup, email: str) -> list[tuple[int, str, datetime, datetime, str]]:
+    """(meeting id, uid, original start, start, status) of the person's copies."""
+    async with setup.rt.db.session() as session:
+        person = await PeopleRepository(session, setup.tenant_id).by_email(email)
+        assert person is not None
+        rows = await session.execute(
+            select(
+                MeetingRecord.id,
+                MeetingRecord.ical_uid,
+                MeetingRecord.original_start,
+                MeetingCopy.start,
+                MeetingCopy.status,
+            )
+            .join(MeetingCopy, MeetingCopy.meeting_id == MeetingRecord.id)
+            .where(MeetingCopy.person_id == person.id)
+            .order_by(MeetingRecord.original_start, MeetingRecord.ical_uid)
+        )
+        return [tuple(row) for row in rows.all()]  # type: ignore[misc]
