@@ -246,3 +246,16 @@ async def test_connections_list_google_with_person(google_setup: Setup) -> None:
     assert sorted(c.email for c in found) == [ADMIN, ANA, BEN, CAT]
     assert all(c.has_secret and c.status == "pending" for c in found)
     assert session_key().key_id  # the emulator trusted the key the install carries
+
+
+async def test_sync_rate_limited_records_error_then_recovers(google_setup: Setup) -> None:
+    await installed(google_setup)
+    google_setup.google.fail(
+        "events.list", 403, "rateLimitExceeded", domain="usageLimits", subject=ANA, times=3
+    )
+    limited = await sync_tenant(google_setup.rt, google_setup.tenant_id)
+    [attention] = limited.needs_attention
+    assert (attention.person, attention.status) == (ANA, "error")
+    assert "rateLimitExceeded" in (attention.message or "")
+    recovered = await sync_tenant(google_setup.rt, google_setup.tenant_id)
+    assert recovered.ok
