@@ -78,14 +78,15 @@ async def expand_in_child(
     return payload
 
 
-def _limit_memory() -> None:
+def limit_memory(limit: int) -> None:
+    """Cap this process's address space at `limit` bytes (never above the hard limit)."""
     try:
         import resource
     except ImportError:  # not on this platform
         return
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = MEMORY_LIMIT_BYTES if hard == resource.RLIM_INFINITY else min(hard, MEMORY_LIMIT_BYTES)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    wanted = limit if hard == resource.RLIM_INFINITY else min(hard, limit)
+    resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
 
 
 def _child() -> int:
@@ -93,7 +94,7 @@ def _child() -> int:
     answer = sys.stdout.buffer
     sys.stdout = sys.stderr
     began = time.monotonic()
-    _limit_memory()
+    limit_memory(MEMORY_LIMIT_BYTES)
     data, owner, window, default_tz, budget, seconds = pickle.loads(sys.stdin.buffer.read())
     result: tuple[str, object]
     try:

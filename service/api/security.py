@@ -16,6 +16,7 @@ import ipaddress
 from collections import defaultdict, deque
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
@@ -23,6 +24,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.email.addressing import LinkClaim, LinkPurpose, LinkSigner
 from service.errors import Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from service.runtime import Runtime
 
 MAX_BODY_BYTES = 16 * 1024
 FORM_LIFETIME = timedelta(hours=12)
@@ -118,6 +122,32 @@ async def read_form(request: Request) -> dict[str, list[str]]:
     for name, value in parse_qsl(text, keep_blank_values=True, max_num_fields=200):
         fields[name].append(value)
     return dict(fields)
+
+
+def first(fields: Mapping[str, list[str]], name: str) -> str:
+    """A form field's first value ('' when the form has none)."""
+    return (fields.get(name) or [""])[0]
+
+
+async def read_page_form(
+    request: Request, rt: Runtime, token: str, form: str | tuple[str, ...]
+) -> tuple[str, dict[str, list[str]]]:
+    """A form posted back to the page of link `token`: its name and fields, once it is known to
+    come from this site with a live CSRF token for that form.
+
+    `form` is the form's name, or the names of the page's forms (the posted `form` field says
+    which; another name is `NotFound`).
+    """
+    check_origin(request, rt.mail.base_url)
+    fields = await read_form(request)
+    if isinstance(form, str):
+        name = form
+    else:
+        name = first(fields, "form")
+        if name not in form:
+            raise NotFound("no such form")
+    check_form_token(rt.mail.links, token, name, first(fields, "csrf"), rt.now())
+    return name, fields
 
 
 class SecurityHeaders:

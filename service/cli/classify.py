@@ -241,20 +241,12 @@ def _child_lines(paths: Sequence[str], fmt: Format | None, owner: str | None) ->
         _send(json.dumps({"done": index}))
 
 
-def _limit_memory(limit: int) -> None:
-    try:
-        import resource
-    except ImportError:  # not on this platform
-        return
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    wanted = limit if hard == resource.RLIM_INFINITY else min(hard, limit)
-    resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
-
-
 def _child() -> int:
     """`python -m service.cli.classify`: the request on stdin, framed lines on stdout."""
+    from integrations.ics.isolate import limit_memory
+
     request = json.loads(sys.stdin.read())
-    _limit_memory(int(request["memory_bytes"]))
+    limit_memory(int(request["memory_bytes"]))
     sys.setrecursionlimit(2_000)
     _child_lines(request["paths"], request["fmt"], request["owner"])
     return 0

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from service.cli.running import BadInput, emit, reported, run, say, tenant_id_of
+from service.cli.running import BadInput, TenantOption, emit, reported, run, say, tenant_id_of
 
 if TYPE_CHECKING:
     from service.domain.policy import Policy
@@ -30,13 +30,6 @@ policy_app = typer.Typer(
     add_completion=False,
 )
 
-TenantOption = Annotated[
-    str,
-    typer.Option(
-        "--tenant", help="The tenant's slug or name (see `rapport admin tenants`).",
-        show_default=False,
-    ),
-]  # fmt: skip
 GroupOption = Annotated[
     str | None,
     typer.Option(

@@ -18,7 +18,7 @@ import socket
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -27,6 +27,14 @@ if TYPE_CHECKING:
     from service.runtime import Runtime
 
 Work = Callable[["Runtime"], Awaitable[int]]
+# The `--tenant` option of the commands that work on one tenant.
+TenantOption = Annotated[
+    str,
+    typer.Option(
+        "--tenant", help="The tenant's slug or name (see `rapport admin tenants`).",
+        show_default=False,
+    ),
+]  # fmt: skip
 
 
 class BadInput(Exception):

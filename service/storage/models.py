@@ -48,8 +48,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def _owned_by(table: str) -> Mapped[int]:
+    """A required reference to `table`'s row; the row goes when that one does."""
+    return mapped_column(BigId, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False)
+
+
 def _tenant_fk() -> Mapped[int]:
-    return mapped_column(BigId, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False)
+    return _owned_by("tenants")
 
 
 def _created() -> Mapped[datetime]:
@@ -113,9 +118,7 @@ class CalendarConnection(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tenant_id: Mapped[int] = _tenant_fk()
-    person_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
-    )
+    person_id: Mapped[int] = _owned_by("people")
     provider: Mapped[str] = mapped_column(String(16), nullable=False)
     source: Mapped[str] = mapped_column(Text, nullable=False)
     cursor: Mapped[str | None] = mapped_column(Text)
@@ -136,9 +139,7 @@ class Feedback(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tenant_id: Mapped[int] = _tenant_fk()
-    person_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
-    )
+    person_id: Mapped[int] = _owned_by("people")
     nudge_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("nudges.id", ondelete="SET NULL")
     )
@@ -218,12 +219,8 @@ class MeetingCopy(_MeetingView, Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tenant_id: Mapped[int] = _tenant_fk()
-    meeting_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False
-    )
-    person_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
-    )
+    meeting_id: Mapped[int] = _owned_by("meetings")
+    person_id: Mapped[int] = _owned_by("people")
     organizer_copy: Mapped[bool] = mapped_column(Boolean, nullable=False)
     attendees_known: Mapped[bool] = mapped_column(Boolean, nullable=False)
 
@@ -244,12 +241,8 @@ class Participation(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tenant_id: Mapped[int] = _tenant_fk()
-    meeting_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False
-    )
-    copy_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("meeting_copies.id", ondelete="CASCADE"), nullable=False
-    )
+    meeting_id: Mapped[int] = _owned_by("meetings")
+    copy_id: Mapped[int] = _owned_by("meeting_copies")
     email: Mapped[str] = mapped_column(String(320), nullable=False)
     person_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("people.id", ondelete="SET NULL")
@@ -276,12 +269,8 @@ class Nudge(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tenant_id: Mapped[int] = _tenant_fk()
-    meeting_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False
-    )
-    person_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
-    )
+    meeting_id: Mapped[int] = _owned_by("meetings")
+    person_id: Mapped[int] = _owned_by("people")
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     state: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -349,9 +338,7 @@ class WeeklyReport(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tenant_id: Mapped[int] = _tenant_fk()
-    person_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
-    )
+    person_id: Mapped[int] = _owned_by("people")
     week_start: Mapped[date] = mapped_column(Date, nullable=False)
     state: Mapped[str] = mapped_column(String(16), nullable=False)
     message_id: Mapped[str | None] = mapped_column(String(320))
@@ -390,9 +377,7 @@ class PushChannel(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     tenant_id: Mapped[int] = _tenant_fk()
-    connection_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("calendar_connections.id", ondelete="CASCADE"), nullable=False
-    )
+    connection_id: Mapped[int] = _owned_by("calendar_connections")
     channel_id: Mapped[str] = mapped_column(String(64), nullable=False)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     resource_id: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from service.api.deps import FeedbackLink, RuntimeDep
 from service.api.pages import KIND_NAMES, local_words, meeting_title, page
-from service.api.security import check_form_token, check_origin, form_token, read_form
+from service.api.security import form_token, read_page_form
 from service.email.addressing import FEEDBACK_VERDICTS, LinkClaim
 from service.errors import NotFound
 from service.pipeline import preferences as prefs
@@ -85,8 +85,6 @@ async def record_feedback(
 ) -> RedirectResponse:
     """Record the answer (once per nudge; a later answer replaces it), then say what it did."""
     verdict = _verdict(slug)
-    check_origin(request, rt.mail.base_url)
-    fields = await read_form(request)
-    check_form_token(rt.mail.links, token, slug, (fields.get("csrf") or [""])[0], rt.now())
+    await read_page_form(request, rt, token, slug)
     await prefs.record_feedback(rt, link.tenant_id, link.person_id, _nudge_id(link), verdict)
     return RedirectResponse(f"{request.url.path}?done=1", status_code=303)

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from service.api.deps import LimiterDep, PreferencesLink, RuntimeDep
 from service.api.pages import KIND_HELP, KIND_NAMES, local_words, meeting_title, page, render
 from service.api.pages import time_zones as zone_names
-from service.api.security import check_form_token, check_origin, form_token, read_form
+from service.api.security import check_form_token, check_origin, first, form_token, read_form
 from service.domain.model import normalise_email
 from service.domain.nudges import PersonalHours
 from service.domain.vocabulary import NudgeKind
@@ -170,8 +170,7 @@ def _back(request: Request, **query: str) -> RedirectResponse:
 
 
 def _one(fields: dict[str, list[str]], name: str) -> str:
-    values = fields.get(name) or [""]
-    return values[0].strip()
+    return first(fields, name).strip()
 
 
 async def _apply(

@@ -13,8 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from service.api.deps import PrivateLink, RuntimeDep
 from service.api.pages import page
-from service.api.security import check_form_token, check_origin, form_token, read_form
-from service.errors import NotFound
+from service.api.security import first, form_token, read_page_form
 from service.pipeline import preferences as prefs
 
 router = APIRouter(tags=["private"])
@@ -48,12 +47,7 @@ async def change_private(
     request: Request, token: str, link: PrivateLink, rt: RuntimeDep
 ) -> Response:
     """Unmute, export (a JSON download) or delete (after a ticked confirmation)."""
-    check_origin(request, rt.mail.base_url)
-    fields = await read_form(request)
-    form = (fields.get("form") or [""])[0]
-    if form not in FORMS:
-        raise NotFound("no such form")
-    check_form_token(rt.mail.links, token, form, (fields.get("csrf") or [""])[0], rt.now())
+    form, fields = await read_page_form(request, rt, token, FORMS)
     tenant, person = link.tenant_id, link.person_id
     if form == "unmute":
         await prefs.mute_contacts(rt, tenant, person, [], fields.get("email", []))
@@ -66,7 +60,7 @@ async def change_private(
             media_type="application/json",
             headers={"content-disposition": 'attachment; filename="rapport-my-data.json"'},
         )
-    elif (fields.get("confirm") or [""])[0] == "1":
+    elif first(fields, "confirm") == "1":
         await prefs.forget_person(rt, tenant, person)
         return page(
             request,

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from service.api.deps import RuntimeDep, SnoozeLink
 from service.api.pages import local_words, page
 from service.api.routes.preferences import ERRORS, FormError, snooze_end
-from service.api.security import check_form_token, check_origin, form_token, read_form
+from service.api.security import first, form_token, read_page_form
 from service.domain.zones import known_zone
 from service.pipeline import preferences as prefs
 
@@ -49,20 +49,17 @@ async def save_snooze(
     request: Request, token: str, link: SnoozeLink, rt: RuntimeDep
 ) -> RedirectResponse:
     """Snooze (or stop snoozing), then back to the page (303)."""
-    check_origin(request, rt.mail.base_url)
-    fields = await read_form(request)
-    csrf = (fields.get("csrf") or [""])[0]
-    check_form_token(rt.mail.links, token, FORM, csrf, rt.now())
+    _, fields = await read_page_form(request, rt, token, FORM)
     person = await prefs.load_person(rt, link.tenant_id, link.person_id)
-    days = (fields.get("days") or [""])[0]
-    if (fields.get("stop") or [""])[0]:
+    days = first(fields, "days")
+    if first(fields, "stop"):
         await prefs.snooze(rt, link.tenant_id, link.person_id, None)
         return RedirectResponse(f"{request.url.path}?saved=0", status_code=303)
     if days in QUICK_DAYS:
         until = rt.now() + timedelta(days=int(days))
     else:
         try:
-            until = snooze_end((fields.get("until") or [""])[0], person.timezone, rt.now())
+            until = snooze_end(first(fields, "until"), person.timezone, rt.now())
         except FormError as exc:
             return RedirectResponse(f"{request.url.path}?error={exc.code}", status_code=303)
     await prefs.snooze(rt, link.tenant_id, link.person_id, until)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select
+
 from service.domain.model import normalise_email
 from service.storage.models import MeetingRecord, Nudge, Person
 from service.storage.repositories.base import Scoped, rowcount, utcnow
@@ -74,9 +76,9 @@ class PreferencesRepository(Scoped):
         stored = {kind: until.isoformat() for kind, until in sorted(paused.items())}
         return await self._set(person_id, paused_kinds=stored)
 
-    async def sent_since(self, person_id: int, since: datetime) -> list[SentNudge]:
-        """Nudges sent to a person at or after `since`, newest first (at most RECENT_LIMIT)."""
-        statement = (
+    def _sent_nudges(self, person_id: int) -> Select[Any]:
+        """This person's nudges joined to their meetings, as `SentNudge` columns."""
+        return (
             self._select_columns(
                 Nudge,
                 Nudge.id,
@@ -89,12 +91,14 @@ class PreferencesRepository(Scoped):
                 MeetingRecord.series_id,
             )
             .join(MeetingRecord, MeetingRecord.id == Nudge.meeting_id)
-            .where(
-                Nudge.person_id == person_id,
-                Nudge.state == SENT,
-                Nudge.sent_at >= since,
-                MeetingRecord.tenant_id == self.tenant_id,
-            )
+            .where(Nudge.person_id == person_id, MeetingRecord.tenant_id == self.tenant_id)
+        )
+
+    async def sent_since(self, person_id: int, since: datetime) -> list[SentNudge]:
+        """Nudges sent to a person at or after `since`, newest first (at most RECENT_LIMIT)."""
+        statement = (
+            self._sent_nudges(person_id)
+            .where(Nudge.state == SENT, Nudge.sent_at >= since)
             .order_by(Nudge.sent_at.desc(), Nudge.id.desc())
             .limit(RECENT_LIMIT)
         )
@@ -102,25 +106,7 @@ class PreferencesRepository(Scoped):
 
     async def nudge_of(self, person_id: int, nudge_id: int) -> SentNudge | None:
         """One nudge of this person (any state), with its meeting; None if not theirs."""
-        statement = (
-            self._select_columns(
-                Nudge,
-                Nudge.id,
-                Nudge.kind,
-                Nudge.reason,
-                Nudge.sent_at,
-                MeetingRecord.title,
-                MeetingRecord.start,
-                MeetingRecord.ical_uid,
-                MeetingRecord.series_id,
-            )
-            .join(MeetingRecord, MeetingRecord.id == Nudge.meeting_id)
-            .where(
-                Nudge.id == nudge_id,
-                Nudge.person_id == person_id,
-                MeetingRecord.tenant_id == self.tenant_id,
-            )
-        )
+        statement = self._sent_nudges(person_id).where(Nudge.id == nudge_id)
         found = (await self.session.execute(statement)).first()
         return None if found is None else SentNudge(*found)
 
