@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, tuple_
+from sqlalchemy import Select, and_, exists, func, or_, tuple_
 
 from service.domain.model import EventStatus
 from service.storage.models import MeetingCopy, MeetingRecord, Participation, Person
@@ -106,6 +106,21 @@ def _merge_parties(rows: Iterable[ParticipationRow]) -> list[ParticipationRow]:
     return list(merged.values())
 
 
+def _page(
+    base: Select[Any],
+    model: type[MeetingRecord | MeetingCopy],
+    after: tuple[datetime, int] | None,
+    batch: int,
+) -> Select[Any]:
+    """The next `batch` rows of `base` by (start, id), after the (start, id) of the last page."""
+    statement = base
+    if after is not None:
+        statement = statement.where(
+            or_(model.start > after[0], and_(model.start == after[0], model.id > after[1]))
+        )
+    return statement.order_by(model.start, model.id).limit(batch)
+
+
 class MeetingReads(Scoped):
     """The read side of `MeetingRepository`."""
 
@@ -172,15 +187,7 @@ class MeetingReads(Scoped):
             )
         after: tuple[datetime, int] | None = None
         while True:
-            statement = base
-            if after is not None:
-                statement = statement.where(
-                    or_(
-                        MeetingRecord.start > after[0],
-                        and_(MeetingRecord.start == after[0], MeetingRecord.id > after[1]),
-                    )
-                )
-            statement = statement.order_by(MeetingRecord.start, MeetingRecord.id).limit(batch)
+            statement = _page(base, MeetingRecord, after, batch)
             meetings = list(await self.session.scalars(statement))
             for row in await self._with_parties(meetings):
                 yield row
@@ -274,15 +281,7 @@ class MeetingReads(Scoped):
             base = base.where(MeetingCopy.person_id == person_id)
         after: tuple[datetime, int] | None = None
         while True:
-            statement = base
-            if after is not None:
-                statement = statement.where(
-                    or_(
-                        MeetingCopy.start > after[0],
-                        and_(MeetingCopy.start == after[0], MeetingCopy.id > after[1]),
-                    )
-                )
-            statement = statement.order_by(MeetingCopy.start, MeetingCopy.id).limit(batch)
+            statement = _page(base, MeetingCopy, after, batch)
             pairs = [(c, m) for c, m in await self.session.execute(statement)]
             for row in await self._views(pairs):
                 yield row
