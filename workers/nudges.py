@@ -21,9 +21,9 @@ from service.storage import NudgeRepository, NudgeState
 
 log = structlog.get_logger(__name__)
 
-# Planning looks this far ahead: a nudge comes at most a day before its meeting (lead time,
-# or the start of the working day in daily-briefing mode).
-PLAN_AHEAD = timedelta(hours=48)
+# Planning looks this far ahead: most nudges come minutes before their meeting, and
+# switch_to_video at the start of the working day before it (a Friday for a Monday meeting).
+PLAN_AHEAD = timedelta(days=4)
 # `next_due` looks this far ahead for the earliest planned nudge.
 LOOK_AHEAD = timedelta(days=400)
 # What the in-process scheduler's mail gate says when it hands a send back at shutdown.

@@ -1,20 +1,20 @@
 """The weekly-report job: each person's report at their local report time.
 
 The policy has no report day or time yet, so every person's report is due on Monday at 08:00
-in their own time zone (`REPORT_WEEKDAY`, `REPORT_TIME`), for the local week that just ended.
+in their own time zone (`service.pipeline.weekly_reports.report_moment`), for the local week
+that just ended.
 `send_weekly_reports` claims each report (person, week) before sending it, so running this job
 often sends nothing twice; the job only calls it when someone's report is due and not yet sent,
 because the pipeline reads the look-back window of meetings each time it runs.
 
-The pipeline sends every report whose local week has ended once it runs, so in a tenant spread
-over several time zones the people west of the first one due get theirs at that moment (after
-their own local Monday midnight), not at their own 08:00.
+The pipeline sends only the reports whose local report time has passed, so in a tenant spread
+over several time zones each person gets theirs at their own 08:00 (at the first run after it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 
 import structlog
 
@@ -22,21 +22,11 @@ from service.domain.zones import known_zone
 from service.pipeline.policies import tenant_policy
 from service.pipeline.relationships import report_week
 from service.pipeline.weekly_reports import ReportOutcome, send_weekly_reports
+from service.pipeline.weekly_reports import report_moment as report_moment
 from service.runtime import Runtime
 from service.storage import PeopleRepository, PersonRow, ReportRepository
 
 log = structlog.get_logger(__name__)
-
-REPORT_WEEKDAY = 0  # Monday (datetime.weekday())
-REPORT_TIME = time(8, 0)
-
-
-def report_moment(now: datetime, timezone: str) -> datetime:
-    """This local week's report time (Monday 08:00 in `timezone`), in UTC."""
-    zone = known_zone(timezone) or UTC
-    local = now.astimezone(zone).date()
-    day = local - timedelta(days=(local.weekday() - REPORT_WEEKDAY) % 7)
-    return datetime.combine(day, REPORT_TIME, zone).astimezone(UTC)
 
 
 @dataclass(slots=True)

@@ -18,6 +18,7 @@ from rich.table import Table
 from integrations.ics import FetchPolicy, IcsConnector
 from service.cli.jobs import RichSyncProgress, sync_progress_bar
 from service.config import Settings
+from service.domain.nudges import Held
 from service.email import MaildirOutbox
 from service.pipeline.delivery import DeliveryOutcome, deliver_due
 from service.pipeline.planning import PlanningOutcome, plan_upcoming
@@ -37,6 +38,7 @@ from service.storage import (
     redacted_url,
 )
 from workers.context import open_runtime
+from workers.nudges import PLAN_AHEAD
 from workers.sync import sync_tenant
 
 WORKDAY_END = time(17, 0)
@@ -118,7 +120,8 @@ async def run_demo(settings: Settings, now: datetime, console: Console) -> DemoR
         await _sync_all(rt, tenant_id, console, result)
         until = _day_end_everywhere(day_start, sample)
         console.print("• planning nudges")
-        result.planning = await plan_upcoming(rt, tenant_id, until)
+        # As the scheduler does: switch_to_video comes the working day before its meeting.
+        result.planning = await plan_upcoming(rt, tenant_id, now + PLAN_AHEAD)
         console.print(f"• delivering the nudges due by {until.isoformat(timespec='minutes')}")
         result.delivery = await deliver_due(rt, tenant_id, until)
         console.print("• writing weekly reports")
@@ -162,8 +165,7 @@ def _print_summary(console: Console, result: DemoResult, settings: Settings) -> 
         table.add_row("  one-on-ones", str(stats.one_on_ones))
         table.add_row("  not meetings (OOO, focus, holds, all-day)", str(stats.not_meetings))
     if result.planning is not None:
-        table.add_row("[bold]nudges planned in this run[/bold]", str(result.planning.planned))
-        table.add_row("  held back (hours, caps, opt-outs…)", str(result.planning.suppressed))
+        _planning_rows(table, result.planning)
     if result.delivery is not None:
         table.add_row(
             "[bold]nudges delivered[/bold] (all runs)",
@@ -177,8 +179,30 @@ def _print_summary(console: Console, result: DemoResult, settings: Settings) -> 
         table.add_row("weekly reports", str(result.reports.people))
     table.add_row("events skipped (unreadable)", str(result.events_skipped))
     console.print(table)
+    if _nothing_new(result):
+        console.print("Nothing new: every nudge was already planned or sent by an earlier run.")
     console.print(f"outbox (Maildir): {settings.outbox_dir.resolve()}")
     console.print(f"reports (HTML):   {settings.reports_dir.resolve()}")
     console.print(f"database:         {redacted_url(settings.effective_database_url)}")
     for error in result.errors:
         console.print(f"[yellow]warning:[/yellow] {error}")
+
+
+def _planning_rows(table: Table, planning: PlanningOutcome) -> None:
+    """New plans, what earlier runs already planned or sent, and what was held back, by why."""
+    earlier = planning.planned - planning.changed + planning.already_sent
+    table.add_row("[bold]nudges planned, new in this run[/bold]", str(planning.changed))
+    table.add_row("  already planned or sent (earlier runs)", str(earlier))
+    table.add_row("[bold]held back[/bold]", str(planning.suppressed))
+    for group in Held:
+        count = planning.held_back.get(group.value, 0)
+        if count:
+            table.add_row(f"  {group.value}", str(count))
+
+
+def _nothing_new(result: DemoResult) -> bool:
+    """True when this run planned and sent nothing an earlier run had not."""
+    planning, delivery = result.planning, result.delivery
+    if planning is None or delivery is None:
+        return False
+    return planning.changed == 0 and delivery.sent == 0 and planning.planned > 0

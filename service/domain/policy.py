@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from service.domain.classify import ProviderPattern
+from service.domain.topics import SENSITIVE_TOPICS, matched_topic
 from service.domain.vocabulary import NudgeKind
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -27,15 +28,8 @@ DEFAULT_SERIES_CAP_DAYS: Mapping[NudgeKind, int] = {
     NudgeKind.ONE_ON_ONE: 7,
 }
 
-DEFAULT_KEYWORDS: tuple[str, ...] = (
-    "interview",
-    "offer",
-    "performance review",
-    "disciplinary",
-    "termination",
-    "medical",
-    "confidential",
-)
+# Kinds that reach a series only once: the organiser hears about an audio-only series once.
+DEFAULT_MAX_UNANSWERED: Mapping[NudgeKind, int] = {NudgeKind.SWITCH_TO_VIDEO: 1}
 
 
 def parse_hhmm(value: str) -> time:
@@ -128,10 +122,31 @@ class QuietHours(_Strict):
 
 
 class KindPolicy(_Strict):
-    """Settings of one nudge kind."""
+    """Settings of one nudge kind.
+
+    Per series (a one-off meeting is a series of one), the first nudge comes at the first
+    occurrence; each next one waits `backoff_weeks[i]` weeks after the i-th (the last gap
+    repeats) and at least `series_cap_days`; after `max_unanswered` nudges nobody acted on
+    ("helpful") the series gets no more (0: never stop). `daily_cap`: per person per local day.
+    """
 
     enabled: bool = True
     series_cap_days: int = Field(7, ge=0, le=365)
+    backoff_weeks: tuple[int, ...] = Field((2, 4, 8), min_length=1, max_length=12)
+    max_unanswered: int = Field(3, ge=0, le=100)
+    daily_cap: int = Field(1, ge=0, le=20)
+
+    @field_validator("backoff_weeks")
+    @classmethod
+    def _weeks_in_range(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(not 0 <= weeks <= 52 for weeks in value):
+            raise ValueError(f"each gap is 0 to 52 weeks, got {list(value)}")
+        return value
+
+    def gap_days(self, sent: int) -> int:
+        """Days a series waits after its `sent`-th unanswered nudge (`sent` >= 1)."""
+        weeks = self.backoff_weeks[min(sent, len(self.backoff_weeks)) - 1]
+        return max(self.series_cap_days, 7 * weeks)
 
 
 class SocialMinutePolicy(_Strict):
@@ -150,28 +165,38 @@ class SocialMinutePolicy(_Strict):
 
 
 class Exclusions(_Strict):
-    """Meetings that get no nudges at all."""
+    """Meetings that get no nudges at all (for anyone in them).
+
+    `private_meetings`: a meeting the calendar marks private, personal or confidential.
+    Sensitive topics are matched in the title only, as whole words in any case: the built-in
+    English list `SENSITIVE_TOPICS` (unless `builtin_topics` is false) plus the tenant's own
+    `keywords`, in any language.
+    """
 
     external_attendees: bool = True
-    keywords: tuple[str, ...] = DEFAULT_KEYWORDS
+    private_meetings: bool = True
+    builtin_topics: bool = True
+    keywords: tuple[str, ...] = Field((), max_length=500)
     max_people: int = Field(25, ge=2, le=10_000)
 
     @field_validator("keywords")
     @classmethod
     def _clean_keywords(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        cleaned = tuple(word.strip() for word in value)
+        cleaned = tuple(" ".join(word.split()) for word in value)
         if any(not word for word in cleaned):
             raise ValueError("keywords must not be empty or blank")
+        if any(len(word) > 100 for word in cleaned):
+            raise ValueError("each keyword is at most 100 characters")
         return cleaned
 
+    def sensitive_words(self) -> tuple[str, ...]:
+        """Every word that marks a sensitive topic: the built-in list, then the tenant's."""
+        builtin = SENSITIVE_TOPICS if self.builtin_topics else ()
+        return tuple(dict.fromkeys((*builtin, *self.keywords)))
+
     def matched_keyword(self, title: str) -> str | None:
-        """The first keyword found in a title (case-insensitive, whole words), or None."""
-        for word in self.keywords:
-            # \b only works next to word characters; keywords like "1:1" need lookarounds.
-            pattern = r"(?<!\w)" + re.escape(word) + r"(?!\w)"
-            if re.search(pattern, title, flags=re.IGNORECASE):
-                return word
-        return None
+        """The first sensitive word found in a title (whole words, any case), or None."""
+        return matched_topic(self.sensitive_words(), title)
 
 
 class WeightBand(_Strict):
@@ -199,6 +224,8 @@ class RelationshipPolicy(_Strict):
     include_external: bool = False
     top_n: int = Field(5, ge=1, le=100)
     weights: tuple[WeightBand, ...] = DEFAULT_WEIGHTS
+    # A meeting of the two that either declined keeps the contact out of both reports this long.
+    decline_quiet_days: int = Field(56, ge=0, le=3650)
 
     @field_validator("weights")
     @classmethod
@@ -218,9 +245,16 @@ class RelationshipPolicy(_Strict):
         return 0.0
 
 
+def _kind_defaults(kind: NudgeKind) -> dict[str, object]:
+    defaults: dict[str, object] = {"series_cap_days": DEFAULT_SERIES_CAP_DAYS[kind]}
+    if kind in DEFAULT_MAX_UNANSWERED:
+        defaults["max_unanswered"] = DEFAULT_MAX_UNANSWERED[kind]
+    return defaults
+
+
 def _default_kinds() -> dict[NudgeKind, KindPolicy]:
     return {
-        kind: KindPolicy(series_cap_days=days) for kind, days in DEFAULT_SERIES_CAP_DAYS.items()
+        kind: KindPolicy.model_validate(_kind_defaults(kind)) for kind in DEFAULT_SERIES_CAP_DAYS
     }
 
 
@@ -250,12 +284,26 @@ class Policy(_Strict):
     working_hours: WorkingHours = Field(default_factory=WorkingHours)
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
     max_per_person_per_day: int = Field(3, ge=0, le=20)
+    # At least this long between two nudge emails to one person (0: no limit).
+    min_gap_minutes: int = Field(60, ge=0, le=720)
     kinds: dict[NudgeKind, KindPolicy] = Field(default_factory=_default_kinds)
     social_minute: SocialMinutePolicy = Field(default_factory=SocialMinutePolicy)
     exclusions: Exclusions = Field(default_factory=Exclusions)
-    variants: int = Field(3, ge=1, le=50)
+    # Phrasings per kind and role; with the ideas that rotate, never the same body to one
+    # person within `repeat_days`.
+    variants: int = Field(8, ge=1, le=50)
+    repeat_days: int = Field(30, ge=0, le=365)
     relationships: RelationshipPolicy = Field(default_factory=RelationshipPolicy)
     meeting_links: tuple[MeetingLink, ...] = Field((), max_length=200)
+    # Who people ask about Rapport (a name, a team, an address): the welcome email says it.
+    contact: str | None = Field(None, min_length=1, max_length=200)
+
+    @field_validator("contact")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or any(ord(ch) < 0x20 for ch in value)):
+            raise ValueError("must be one non-blank line of text")
+        return value
 
     @field_validator("kinds", mode="before")
     @classmethod
@@ -265,7 +313,7 @@ class Policy(_Strict):
         if not isinstance(value, Mapping):
             return value
         filled: dict[object, object] = {
-            kind.value: {"series_cap_days": days} for kind, days in DEFAULT_SERIES_CAP_DAYS.items()
+            kind.value: _kind_defaults(kind) for kind in DEFAULT_SERIES_CAP_DAYS
         }
         for key, given in value.items():
             name = key.value if isinstance(key, NudgeKind) else key

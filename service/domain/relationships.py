@@ -9,6 +9,9 @@ It has lapsed when the days since the last meeting exceed
 `threshold = max(min_lapse_days, cadence_multiplier x cadence)` and no meeting of the pair is
 already scheduled. Rank by `strength x overdue` (strength: the sum of weights in the window;
 overdue: days since / threshold).
+
+A "no" is respected: a meeting of the two that either of them declined (`add_decline`) keeps
+the pair out of both people's lists for `decline_quiet_days` after that meeting's start.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ class RelationshipTracker:
         )
         self._external: set[str] = set()
         self._pairs: defaultdict[tuple[str, str], dict[datetime, float]] = defaultdict(dict)
+        self._declined: dict[tuple[str, str], datetime] = {}
 
     def _is_external(self, person: str) -> bool:
         if self._internal is not None:
@@ -109,6 +113,22 @@ class RelationshipTracker:
             # The same meeting fed twice (seen in two calendars) counts once.
             entries[meeting.start] = max(weight, entries.get(meeting.start, 0.0))
         return True
+
+    def add_decline(self, first: str, second: str, start: datetime) -> None:
+        """A meeting of these two, starting at `start`, that one of them declined."""
+        if start.tzinfo is None:
+            raise ValueError(f"start must be tz-aware, got {start!r}")
+        a, b = sorted((email_key(first), email_key(second)))
+        if a == b:
+            return
+        known = self._declined.get((a, b))
+        self._declined[(a, b)] = start if known is None else max(known, start)
+
+    def _quiet(self, pair: tuple[str, str], now: datetime) -> bool:
+        """True while a decline between the two keeps them out of each other's lists."""
+        declined = self._declined.get(pair)
+        quiet = timedelta(days=self.policy.decline_quiet_days)
+        return declined is not None and now < declined + quiet
 
     def prune(self, before: datetime) -> None:
         """Forget meetings that started before `before` (past any look-back window in use)."""
@@ -161,7 +181,7 @@ class RelationshipTracker:
         found: defaultdict[str, list[LapsedRelationship]] = defaultdict(list)
         for pair in self._pairs:
             directions = list(self._directions(pair, wanted))
-            if not directions:
+            if not directions or self._quiet(pair, now):
                 continue
             measured = self._measure(pair, now)
             if measured is None:

@@ -6,6 +6,7 @@ from service.email.context import (
     NudgeEmail,
     WeekAtAGlance,
     WeeklyReport,
+    Welcome,
 )
 from service.email.errors import (
     DeliveryConfigError,
@@ -14,7 +15,7 @@ from service.email.errors import (
     TransientDeliveryError,
 )
 from service.email.links import lapsed_contact, schedule_links
-from service.email.message import build_message, message_id_for
+from service.email.message import build_message, message_id_for, message_unique
 from service.email.outbox import MaildirOutbox, Mailer
 from service.email.render import EmailRenderer, RenderedEmail
 from service.email.smtp import SmtpConfig, SmtpMailer
@@ -35,8 +36,10 @@ __all__ = [
     "TransientDeliveryError",
     "WeekAtAGlance",
     "WeeklyReport",
+    "Welcome",
     "build_message",
     "lapsed_contact",
     "message_id_for",
+    "message_unique",
     "schedule_links",
 ]

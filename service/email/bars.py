@@ -11,14 +11,16 @@ from dataclasses import dataclass
 
 from service.email.context import WeekAtAGlance
 
-BAR_MAX_PX = 240
+BAR_MAX_PX = 160
 BAR_MAX_CHARS = 24
 REST_COLOUR = "#e5e7eb"
+# One calm colour for every kind of meeting: the mix is information, not a score.
+NEUTRAL = "#94a3b8"
 MODALITY_BARS = (
-    ("video", "Video", "#4f46e5"),
-    ("in_person", "In person", "#059669"),
-    ("audio", "Phone", "#d97706"),
-    ("unknown", "Other", "#9ca3af"),
+    ("video", "Video", NEUTRAL),
+    ("in_person", "In person", NEUTRAL),
+    ("audio", "Phone", NEUTRAL),
+    ("unknown", "Other", NEUTRAL),
 )
 
 

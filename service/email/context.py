@@ -91,8 +91,28 @@ def _require_notice(value: str | None) -> None:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Welcome:
+    """What a person's first email from Rapport tells them: who turned it on, who to ask."""
+
+    organisation: str
+    contact: str | None = None
+
+    def __post_init__(self) -> None:
+        for name, value in (("organisation", self.organisation), ("contact", self.contact)):
+            if value is not None and (not value.strip() or any(ord(ch) < 0x20 for ch in value)):
+                raise ValueError(f"welcome {name} must be one non-empty line of text")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NudgeEmail:
-    """One nudge for one person about one meeting (and why it was sent)."""
+    """One nudge for one person about one meeting (and why it was sent).
+
+    `private`: the calendar marks the meeting private, so its title is never shown (it is "a
+    private meeting"). `last_met` is the start of the two people's last one-on-one, or, with
+    `last_met_one_on_one` false, of their last longer meeting with few people. `due_at` is
+    when the note is meant to arrive (so "tomorrow" reads right). `welcome`: this is the
+    person's first email from Rapport.
+    """
 
     nudge_id: int
     revision: int
@@ -109,6 +129,9 @@ class NudgeEmail:
     human_count: int = 0
     contact_name: str | None = None
     last_met: datetime | None = None
+    last_met_one_on_one: bool = True
+    private: bool = False
+    due_at: datetime | None = None
     reason: str
     preferences_url: str
     unsubscribe_url: str
@@ -120,6 +143,7 @@ class NudgeEmail:
     snooze_url: str | None = None
     # The footer line saying which kinds "not for me" answers paused, while they are paused.
     pause_notice: str | None = None
+    welcome: Welcome | None = None
 
     def __post_init__(self) -> None:
         # A stored row's strings become members here, so templates and callers see one type.
@@ -130,6 +154,8 @@ class NudgeEmail:
         _require_aware("meeting_start", self.meeting_start)
         if self.last_met is not None:
             _require_aware("last_met", self.last_met)
+        if self.due_at is not None:
+            _require_aware("due_at", self.due_at)
         _require_delivery(
             self.timezone, self.recipient_email, self.preferences_url, self.unsubscribe_url
         )
@@ -161,6 +187,7 @@ class DailyBriefing:
     daily_cap: int = DEFAULT_DAILY_CAP
     snooze_url: str | None = None
     pause_notice: str | None = None
+    welcome: Welcome | None = None
 
     def __post_init__(self) -> None:
         _require_optional_urls(snooze_url=self.snooze_url)
@@ -199,10 +226,14 @@ class LapsedContact:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WeekAtAGlance:
-    """The person's own week in numbers (only theirs: nobody else's behaviour)."""
+    """The person's own week (only theirs: nobody else's behaviour).
+
+    `one_on_one_with` names the people they had a one-on-one with that week.
+    """
 
     meetings_by_modality: Mapping[str, int] = field(default_factory=dict)
     one_on_ones: int = 0
+    one_on_one_with: tuple[str, ...] = ()
     nudges_sent: int = 0
     nudges_acted: int | None = None  # None: not tracked, so not shown
     hours_in_meetings: float = 0.0
@@ -235,9 +266,13 @@ class WeeklyReport:
     week: WeekAtAGlance
     preferences_url: str
     unsubscribe_url: str
-    reason: str = "you get a weekly summary of your own meetings"
+    reason: str = (
+        "your organisation turned on Rapport's weekly summary for you; it is built from your "
+        "own calendar, for you alone"
+    )
     snooze_url: str | None = None
     pause_notice: str | None = None
+    welcome: Welcome | None = None
 
     def __post_init__(self) -> None:
         _require_optional_urls(snooze_url=self.snooze_url)

@@ -7,6 +7,7 @@ the subject is first collapsed to one safe line, so a meeting title cannot injec
 from __future__ import annotations
 
 import email.policy
+import hashlib
 import re
 from datetime import UTC, datetime
 from email.headerregistry import (
@@ -75,15 +76,45 @@ def _policy() -> EmailPolicy[EmailMessage]:
 POLICY = _policy()
 
 
-def message_id_for(kind: str, entity_id: int, revision: int, domain: str) -> str:
-    """Deterministic Message-ID, e.g. `<rapport.nudge.42.1@example.com>`, so retries match."""
+_UNIQUE = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+
+
+def message_id_for(
+    kind: str, entity_id: int, revision: int, domain: str, unique: str | None = None
+) -> str:
+    """Deterministic Message-ID, e.g. `<rapport.nudge.42.1@k3j5x.lq2v8m.example.com>`.
+
+    Retries of one send build the same id. `unique` (letters, digits, hyphens) tells apart
+    installations and rebuilt databases that reuse the same row ids: `message_unique` makes
+    it from an installation key and the row's creation time. It goes on the right-hand side,
+    so `<rapport.nudge.42.1@` still starts every nudge's id.
+    """
     if kind not in MESSAGE_ID_KINDS:
         raise ValueError(f"kind must be one of {', '.join(MESSAGE_ID_KINDS)}, got {kind!r}")
     if entity_id < 0 or revision < 0:
         raise ValueError(f"entity_id and revision must not be negative: {entity_id}, {revision}")
     if not _DOMAIN.match(domain):
         raise ValueError(f"domain must be a host name like rapport.example.com, got {domain!r}")
-    return f"<rapport.{kind}.{entity_id}.{revision}@{domain}>"
+    if unique is not None and not _UNIQUE.match(unique):
+        raise ValueError(f"unique must be letters, digits and hyphens, got {unique!r}")
+    right = domain if unique is None else f"{unique}.{domain}"
+    return f"<rapport.{kind}.{entity_id}.{revision}@{right}>"
+
+
+def message_unique(installation: str, created: datetime) -> str:
+    """The unique part of a Message-ID: an installation's key (any text, hashed) and the
+    creation time of the row the email is about, in microseconds (base 36)."""
+    if created.tzinfo is None:
+        raise ValueError(f"created must be tz-aware, got {created!r}")
+    digest = hashlib.sha256(f"rapport message-id|{installation}".encode()).hexdigest()[:10]
+    micros = round(created.timestamp() * 1_000_000)
+    stamp = ""
+    while True:
+        micros, digit = divmod(micros, 36)
+        stamp = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + stamp
+        if micros == 0:
+            break
+    return f"{digest}-{stamp}"
 
 
 # One host name: dot-separated labels of letters (any script), digits and hyphens.
@@ -157,6 +188,8 @@ def build_message(
     message["Date"] = format_datetime(moment)
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
+    # Out-of-office and other auto-replies from Exchange/Outlook: none, please.
+    message["X-Auto-Response-Suppress"] = "All"
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["List-Help"] = f"<{preferences_url}>"

@@ -3,16 +3,17 @@
 A phrases template is plain text (never autoescaped: the HTML layouts escape what it says) and
 defines, at its top level:
 
-    {% set variants = 3 %}      how many phrasings it has, a whole number >= 1
-    {% set ideas = [...] %}     optional: strings a kind's nudge template may list
+    {% set variants = 8 %}      how many phrasings it has per role, a whole number >= 1
+    {% set ideas = [...] %}     optional: ideas that rotate (`d.idea` is this nudge's one)
+    {% set idea_label = "..." %} optional: the words before the idea ("One idea:")
     {% macro subject(d) %}      the subject line
     {% macro lead(d) %}         the first paragraph
-    {% macro detail(d) %}       the second paragraph
+    {% macro detail(d) %}       the second paragraph (may be empty: it is then left out)
     {% macro short(d) %}        one clause, for the daily briefing and the HTML preheader
 
 Each macro takes one argument, the `NudgeView` `d`, and picks its phrasing by `d.variant`
-(already reduced modulo `variants`). `Phrases.load` refuses a template that breaks this with a
-`PhrasesError` naming the template and what is missing.
+(already reduced modulo `variants`) and `d.organizer`. `Phrases.load` refuses a template that
+breaks this with a `PhrasesError` naming the template and what is missing.
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ MACROS = ("subject", "lead", "detail", "short")
 
 
 class NudgeView(TypedDict):
-    """The words about one nudge that its phrases macros (and nudge templates) read as `d`."""
+    """The words about one nudge that its phrases macros (and nudge templates) read as `d`.
+
+    `meeting` is the quoted title ("a private meeting" for a private one); `when` says the
+    start as the reader would on the day the note arrives ("at 14:30", "tomorrow at 09:00");
+    `contact` and `contact_first` name the other person of a one-on-one; `last_met_when` is
+    their last one-on-one (`last_one_on_one`) or last small, longer meeting in calendar days
+    ("yesterday", "last Tuesday"); `follow_up` is true when there is one on another day;
+    `idea` is this nudge's rotating idea (empty when the kind has none).
+    """
 
     variant: int
     organizer: bool
@@ -40,10 +49,16 @@ class NudgeView(TypedDict):
     time: str
     provider: str | None
     modality: str
+    audio_only: bool
     people: int
     contact: str
+    contact_first: str
     last_met: str | None
     last_met_ago: str | None
+    last_met_when: str | None
+    last_one_on_one: bool
+    follow_up: bool
+    idea: str
     product: str
 
 
@@ -96,6 +111,13 @@ def _ideas(name: str, module: object) -> tuple[str, ...]:
     return tuple(one_line(idea) for idea in found)
 
 
+def _idea_label(name: str, module: object) -> str:
+    found = getattr(module, "idea_label", "One idea:")
+    if not isinstance(found, str) or not one_line(found):
+        raise PhrasesError(f"{name}: idea_label must be a non-empty string, got {found!r}")
+    return one_line(found)
+
+
 def _line(macro: PhraseMacro, d: NudgeView) -> str:
     # Called from Python, a macro returns plain str, never Markup: the HTML layout escapes it.
     return one_line(str(macro(d)))
@@ -112,6 +134,7 @@ class Phrases:
     detail: PhraseMacro
     short: PhraseMacro
     ideas: tuple[str, ...] = ()
+    idea_label: str = "One idea:"
 
     @classmethod
     def load(cls, env: Environment, kind: NudgeKind) -> Phrases:
@@ -130,6 +153,7 @@ class Phrases:
             detail=detail,
             short=short,
             ideas=_ideas(name, module),
+            idea_label=_idea_label(name, module),
         )
 
     def words(self, d: NudgeView) -> PhraseWords:

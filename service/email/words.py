@@ -7,6 +7,7 @@ email reads the same on every server.
 from __future__ import annotations
 
 import re
+import textwrap
 import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -109,3 +110,58 @@ def provider_words(provider: str | None) -> str | None:
 def modality_words(modality: str) -> str:
     """A modality as people say it (`audio` -> `phone call`)."""
     return MODALITY_WORDS.get(modality, "meeting")
+
+
+def first_name(name: str | None) -> str | None:
+    """The name a greeting uses: `Ana` of `Ana Silva`, `Ana` of `Silva, Ana`; None if none."""
+    cleaned = one_line(name or "", 80)
+    if not cleaned:
+        return None
+    if "," in cleaned:
+        before, after = cleaned.split(",", 1)
+        cleaned = after.strip() or before
+    words = cleaned.split()
+    return words[0] if words else None
+
+
+def upfirst(text: str) -> str:
+    """The text with its first letter in capitals (the rest untouched), for a sentence start."""
+    return text[:1].upper() + text[1:]
+
+
+def calendar_days(earlier: datetime, later: datetime, timezone: str) -> int:
+    """Whole calendar days between two moments in the reader's zone (yesterday is 1)."""
+    return (local(later, timezone).date() - local(earlier, timezone).date()).days
+
+
+def relative_day(day: date, today: date) -> str:
+    """A past day as the reader says it: `today`, `yesterday`, `on Monday` (this week),
+    `last Friday` (within the week before), else `on Tuesday 10 November`."""
+    days = (today - day).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    name = DAYS[day.weekday()]
+    if 1 < days < 7:
+        same_week = day.isocalendar()[:2] == today.isocalendar()[:2]
+        return f"on {name}" if same_week else f"last {name}"
+    return f"on {day_words(day, year_if_not=today.year)}"
+
+
+def coming_day(day: date, today: date) -> str:
+    """A coming day as the reader says it: `today`, `tomorrow`, `on Monday` (within a week),
+    else `on Tuesday 24 November`."""
+    days = (day - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if 1 < days < 7:
+        return f"on {DAYS[day.weekday()]}"
+    return f"on {day_words(day, year_if_not=today.year)}"
+
+
+def wrap(text: str, width: int = 72) -> str:
+    """Plain-text wrapping that never breaks a word: not at a hyphen, not inside a link."""
+    return textwrap.fill(text, width=width, break_long_words=False, break_on_hyphens=False)

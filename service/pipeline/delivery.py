@@ -1,7 +1,8 @@
 """Delivery: send the nudges that are due, exactly once each, and record the outcome.
 
 Each nudge is claimed (planned -> sending) in its own transaction before it is sent, so two
-senders never both send it; a deterministic Message-ID lets a retried delivery be recognised.
+senders never both send it; a deterministic Message-ID (with a part unique to the installation
+and the row) lets a retried delivery be recognised. A person's first email carries the welcome.
 SMTP 4xx hands the nudge back for a later try (up to `MAX_ATTEMPTS`); 5xx fails it for good.
 Nudges that share a `batch_key` (daily briefing mode) go out as one email.
 """
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from service.domain.model import Response
+from service.domain.model import PRIVATE_TITLE, Response
 from service.domain.vocabulary import NudgeKind
 from service.email import (
     DailyBriefing,
@@ -25,8 +26,10 @@ from service.email import (
     PermanentDeliveryError,
     RenderedEmail,
     TransientDeliveryError,
+    Welcome,
     build_message,
     message_id_for,
+    message_unique,
 )
 from service.email.addressing import feedback_links, pause_notice, person_links
 from service.pipeline.planning import paused_kinds
@@ -40,14 +43,21 @@ from service.storage import (
     NudgeRow,
     PeopleRepository,
     PersonRow,
+    TenantRepository,
 )
 
 log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 3
 # The longest a nudge can come before its meeting: lead time (<= 4 h) or, in briefing mode,
-# the start of the working day.
+# the start of the working day; switch_to_video comes at the start of the working day before
+# (a Friday for a Monday meeting, past a long weekend).
 MAX_AHEAD = timedelta(hours=24)
+MAX_AHEAD_BY_KIND = {NudgeKind.SWITCH_TO_VIDEO: timedelta(days=5)}
+# "Last met" for a one-on-one nudge: their last one-on-one, else the last meeting at least this
+# long with at most this many people (a standup does not count).
+PROPER_MEETING = timedelta(minutes=30)
+FEW_PEOPLE = 4
 RETRY_AFTER = timedelta(minutes=5)
 BATCH = 100
 
@@ -74,6 +84,27 @@ def _contact(meeting: MeetingRow, person: PersonRow) -> str | None:
     return others[0] if others else None
 
 
+def installation_key(rt: Runtime) -> str:
+    """What tells this installation's Message-IDs apart: a MAC under its link-signing key."""
+    return rt.mail.links.mac("rapport message-id installation")
+
+
+async def last_conversation(
+    insights: InsightRepository, person: str, contact: str, before: datetime
+) -> tuple[datetime | None, bool]:
+    """(start, True) of the two people's last one-on-one, else (start, False) of their last
+    meeting of at least `PROPER_MEETING` with at most `FEW_PEOPLE` people, else (None, True)."""
+    shared = await insights.met_together(person, contact, before, limit=50)
+    for meeting in shared:
+        if meeting.one_on_one:
+            return meeting.start, True
+    for meeting in shared:
+        few = meeting.human_count is not None and meeting.human_count <= FEW_PEOPLE
+        if few and meeting.end - meeting.start >= PROPER_MEETING:
+            return meeting.start, False
+    return None, True
+
+
 class _Sender:
     """One delivery run's shared state: people, renderer, mailer, outcome."""
 
@@ -85,6 +116,10 @@ class _Sender:
         self.people, self.daily_cap, self.clock = people, daily_cap, rt.now()
         self.by_email = {p.email: p for p in people.values()}
         self.outcome = DeliveryOutcome()
+        self.installation = installation_key(rt)
+        # Who has had an email from Rapport: everyone else's first one carries the welcome.
+        self.emailed: set[int] = set()
+        self.welcome: Welcome | None = None
         # Pages go by (due_at, id); a nudge handed back for a retry may come round again at
         # its new due time, and `tried` keeps it to one attempt per run.
         self.tried: set[int] = set()
@@ -95,16 +130,18 @@ class _Sender:
         answers = feedback_links(self.mail, self.tenant_id, person.id, nudge.id, self.clock)
         contact_name: str | None = None
         last_met: datetime | None = None
+        one_on_one = True
         if (
             nudge.kind == NudgeKind.ONE_ON_ONE
             and (contact := _contact(meeting, person)) is not None
         ):
             known = self.by_email.get(contact)
-            contact_name = (known.name if known else None) or contact
+            contact_name = known.name if known else None  # a name, never an address
             async with self.db.session() as session:
-                last_met = await InsightRepository(session, self.tenant_id).last_met(
-                    person.email, contact, meeting.start
-                )
+                last_met, one_on_one = await last_conversation(
+                    InsightRepository(session, self.tenant_id), person.email, contact,
+                    meeting.start,
+                )  # fmt: skip
         return NudgeEmail(
             nudge_id=nudge.id,
             revision=nudge.revision,
@@ -121,6 +158,9 @@ class _Sender:
             human_count=meeting.human_count or 0,
             contact_name=contact_name,
             last_met=last_met,
+            last_met_one_on_one=one_on_one,
+            private=meeting.title == PRIVATE_TITLE,
+            due_at=max(self.clock, nudge.due_at),
             reason=nudge.reason,
             preferences_url=links.preferences_url,
             unsubscribe_url=links.unsubscribe_url,
@@ -130,6 +170,7 @@ class _Sender:
             not_for_this_meeting_url=answers.not_for_this_meeting_url,
             snooze_url=links.snooze_url,
             pause_notice=pause_notice(paused_kinds(person.paused_kinds), self.clock),
+            welcome=None if person.id in self.emailed else self.welcome,
         )
 
     async def claim(self, nudge_ids: Sequence[int]) -> list[int]:
@@ -152,10 +193,11 @@ class _Sender:
         links = person_links(self.mail, self.tenant_id, person.id, self.clock)
         items = [await self.context(n, views[n.id]) for n in nudges]
         rendered: RenderedEmail
+        unique = message_unique(self.installation, first.created_at)
         if first.batch_key is None:
             rendered = self.renderer.render_nudge(items[0])
             message_id = message_id_for(
-                "nudge", first.id, first.revision, self.mail.message_id_domain
+                "nudge", first.id, first.revision, self.mail.message_id_domain, unique
             )
         else:
             briefing = DailyBriefing(
@@ -165,17 +207,17 @@ class _Sender:
                 reason="you chose one daily briefing instead of separate notes",
                 preferences_url=links.preferences_url, unsubscribe_url=links.unsubscribe_url,
                 daily_cap=self.daily_cap, snooze_url=links.snooze_url,
-                pause_notice=items[0].pause_notice,
+                pause_notice=items[0].pause_notice, welcome=items[0].welcome,
             )  # fmt: skip
             rendered = self.renderer.render_briefing(briefing)
             message_id = message_id_for(
-                "briefing", first.id, first.revision, self.mail.message_id_domain
+                "briefing", first.id, first.revision, self.mail.message_id_domain, unique
             )
         sent_at = max(self.clock, first.due_at)
         message = build_message(
             rendered, sender=self.mail.sender, recipient=person.email, message_id=message_id,
             unsubscribe_url=links.unsubscribe_url, preferences_url=links.preferences_url,
-            date=sent_at,
+            date=sent_at.astimezone(ZoneInfo(person.timezone)),
         )  # fmt: skip
         try:
             await self.mailer.send(message)
@@ -192,6 +234,7 @@ class _Sender:
             await session.commit()
         self.outcome.sent += len(nudges)
         self.outcome.emails += 1
+        self.emailed.add(person.id)
         log.info("delivery.sent", nudge_ids=[n.id for n in nudges], message_id=message_id)
 
     async def settle(self, nudges: Sequence[NudgeRow], *, error: str, transient: bool) -> None:
@@ -215,14 +258,15 @@ def _stale(nudge: NudgeRow, meeting: MeetingRow | None, now: datetime) -> bool:
 
     The recipient's own calendar no longer shows the meeting, or shows it cancelled, already
     started, or moved so that the nudge's due time is after the start or more than `MAX_AHEAD`
-    before it (a re-plan sets the right time once the meeting is inside the planning window
-    again).
+    (its kind's) before it (a re-plan sets the right time once the meeting is inside the
+    planning window again).
     """
     if meeting is None:
         return True
     if meeting.status == "cancelled" or meeting.start <= max(now, nudge.due_at):
         return True
-    return not timedelta(0) <= meeting.start - nudge.due_at <= MAX_AHEAD
+    ahead = MAX_AHEAD_BY_KIND.get(nudge.kind, MAX_AHEAD)
+    return not timedelta(0) <= meeting.start - nudge.due_at <= ahead
 
 
 async def _cancel(rt: Runtime, tenant_id: int, nudges: Sequence[NudgeRow]) -> None:
@@ -245,8 +289,13 @@ async def deliver_due(
     """
     async with rt.db.session() as session:
         people = {p.id: p async for p in PeopleRepository(session, tenant_id).iter_all()}
-    cap = (await tenant_policy(rt, tenant_id)).max_per_person_per_day
-    sender = _Sender(rt, tenant_id, people, max(cap, 1))
+        tenant = await TenantRepository(session).get(tenant_id)
+        emailed = await InsightRepository(session, tenant_id).emailed_people()
+    policy = await tenant_policy(rt, tenant_id)
+    sender = _Sender(rt, tenant_id, people, max(policy.max_per_person_per_day, 1))
+    sender.emailed.update(emailed)
+    if tenant is not None:
+        sender.welcome = Welcome(organisation=tenant.name, contact=policy.contact)
     after: tuple[datetime, int] | None = None
     while True:
         async with rt.db.session() as session:

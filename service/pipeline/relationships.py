@@ -1,7 +1,9 @@
 """Weekly reports: lapsed working relationships and each person's week at a glance.
 
 One streaming pass over the look-back window feeds the relationship tracker and the per-person
-week counts; one pass over the weeks ahead finds pairs that already have a meeting booked.
+week counts; one pass over the weeks ahead finds pairs that already have a meeting booked. In
+both, a meeting of just two people that either declined is a "no": the tracker keeps that pair
+out of both people's lists for the policy's `decline_quiet_days`.
 Both read each person's own view of their meetings: a person counts a meeting only through
 their own calendar, and a contact who has a calendar connected counts only where their own
 calendar shows the meeting too (one without a calendar counts as a name on it).
@@ -35,6 +37,7 @@ class WeekCounts:
     by_modality: Counter[str] = field(default_factory=Counter)
     one_on_ones: int = 0
     hours: float = 0.0
+    one_on_one_with: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,16 @@ def attended(view: MeetingRow, viewer: str, connected: Collection[int]) -> tuple
     return (viewer, *dict.fromkeys(others))
 
 
+def declined_with(view: MeetingRow, viewer: str) -> str | None:
+    """In a meeting of just two people that either of them declined: the other one, else None."""
+    people = {p.email: p for p in view.participations if p.kind in HUMAN}
+    if len(people) != 2 or viewer not in people:
+        return None
+    if all(p.response != Response.DECLINED for p in people.values()):
+        return None
+    return next(email for email in people if email != viewer)
+
+
 def _past_meeting(view: MeetingRow, people: tuple[str, ...], viewer: str) -> PastMeeting:
     external = frozenset(p.email for p in view.participations if p.person_id is None)
     return PastMeeting(
@@ -79,7 +92,7 @@ def _past_meeting(view: MeetingRow, people: tuple[str, ...], viewer: str) -> Pas
 
 def _count_week(
     view: MeetingRow,
-    viewer: str,
+    humans: tuple[str, ...],
     window: tuple[datetime, datetime] | None,
     weeks: dict[str, WeekCounts],
 ) -> None:
@@ -87,10 +100,12 @@ def _count_week(
         return
     if not window[0] <= view.start < window[1]:
         return
-    counts = weeks.setdefault(viewer, WeekCounts())
+    counts = weeks.setdefault(humans[0], WeekCounts())
     counts.by_modality[view.modality] += 1
-    counts.one_on_ones += 1 if view.one_on_one else 0
     counts.hours += (view.end - view.start).total_seconds() / 3600
+    if view.one_on_one:
+        counts.one_on_ones += 1
+        counts.one_on_one_with.extend(c for c in humans[1:] if c not in counts.one_on_one_with)
 
 
 async def find_relationships(
@@ -113,14 +128,18 @@ async def find_relationships(
     start = now - timedelta(days=policy.lookback_days)
     async for view in meetings.iter_views(start, now, include_cancelled=False):
         viewer = emails.get(view.seen_by or 0)
+        if viewer is not None and (other := declined_with(view, viewer)) is not None:
+            tracker.add_decline(viewer, other, view.start)
         humans = None if viewer is None else attended(view, viewer, connected)
         if viewer is None or humans is None:
             continue
         tracker.add(_past_meeting(view, humans, viewer))
-        _count_week(view, viewer, windows.get(viewer), weeks)
+        _count_week(view, humans, windows.get(viewer), weeks)
     scheduled: set[frozenset[str]] = set()
     async for view in meetings.iter_views(now, now + LOOKAHEAD, include_cancelled=False):
         viewer = emails.get(view.seen_by or 0)
+        if viewer is not None and (other := declined_with(view, viewer)) is not None:
+            tracker.add_decline(viewer, other, view.start)
         humans = None if viewer is None else attended(view, viewer, connected)
         if viewer is None or humans is None or not view.is_meeting:
             continue

@@ -1,9 +1,11 @@
 """Weekly report delivery: one report per person per week, as an email and an HTML file.
 
-Opted-out people get nothing, nor do people without a calendar connected (their own calendar
-is the only thing that speaks for them). Each report is claimed (person, week) before it is
-sent, so a second run in the same week sends nothing twice. Files go in a folder per tenant,
-named by person id.
+Opted-out and inactive people get nothing, nor do people without a calendar connected (their
+own calendar is the only thing that speaks for them). A person's report goes out once their
+local report time (`REPORT_WEEKDAY` at `REPORT_TIME` in their zone) has passed, dated in their
+zone. Each report is claimed (person, week) before it is sent, so a second run in the same week
+sends nothing twice. Files go in a folder per tenant, named by person id. People who opted out
+never appear in anyone's report, and a contact is shown by name only.
 """
 
 from __future__ import annotations
@@ -12,23 +14,28 @@ import asyncio
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import structlog
 
 from service.domain.nudges import personal_policy
 from service.domain.policy import Policy
+from service.domain.zones import known_zone
 from service.email import (
     DeliveryError,
     WeekAtAGlance,
     WeeklyReport,
+    Welcome,
     build_message,
     lapsed_contact,
     message_id_for,
+    message_unique,
 )
 from service.email.addressing import MailConfig, pause_notice, person_links
 from service.email.links import Availability, catch_up_start
+from service.pipeline.delivery import installation_key
 from service.pipeline.planning import paused_kinds, person_prefs
 from service.pipeline.relationships import (
     RelationshipFindings,
@@ -43,10 +50,22 @@ from service.storage import (
     PeopleRepository,
     PersonRow,
     ReportRepository,
+    TenantRepository,
 )
 from service.storage.rows import ReportRow
 
 log = structlog.get_logger(__name__)
+
+REPORT_WEEKDAY = 0  # Monday (datetime.weekday())
+REPORT_TIME = time(8, 0)
+
+
+def report_moment(now: datetime, timezone: str) -> datetime:
+    """This local week's report time (Monday 08:00 in `timezone`), in UTC."""
+    zone = known_zone(timezone) or UTC
+    local = now.astimezone(zone).date()
+    day = local - timedelta(days=(local.weekday() - REPORT_WEEKDAY) % 7)
+    return datetime.combine(day, REPORT_TIME, zone).astimezone(UTC)
 
 
 @dataclass(slots=True)
@@ -67,6 +86,7 @@ class LinkScope:
     mail: MailConfig
     now: datetime
     policy: Policy
+    welcome: Welcome | None = None
 
     def availability(self, person: PersonRow) -> Availability:
         """When `person` works: their zone, and their own hours or the policy's."""
@@ -90,21 +110,32 @@ def _report(
 ) -> WeeklyReport:
     """One person's weekly report: lapsed relationships they may see, and their week."""
     links = person_links(scope.mail, scope.tenant_id, person.id, scope.now)
+    zone = ZoneInfo(person.timezone) if known_zone(person.timezone) else ZoneInfo("UTC")
     lapsed = tuple(
         lapsed_contact(
             contact_email=item.contact,
-            contact_name=people[item.contact].name if item.contact in people else None,
-            last_met=item.last_met.date(),
+            contact_name=people[item.contact].name,
+            last_met=item.last_met.astimezone(zone).date(),
             cadence_days=round(item.cadence_days, 1),
-            days_since=int(item.days_since),
+            days_since=(
+                scope.now.astimezone(zone).date() - item.last_met.astimezone(zone).date()
+            ).days,
             start=scope.proposed_start(person, people.get(item.contact)),
         )
         for item in visible_lapsed(findings.lapsed.get(person.email, ()), person, people)
+        # A name, never an address: someone the tenant has no name for is left out.
+        if item.contact in people and people[item.contact].name
     )
     counts = findings.weeks.get(person.email)
+    kept = [
+        name
+        for email in (counts.one_on_one_with if counts else [])
+        if email in people and not people[email].opted_out and (name := people[email].name)
+    ]
     week = WeekAtAGlance(
         meetings_by_modality=dict(counts.by_modality) if counts else {},
         one_on_ones=counts.one_on_ones if counts else 0,
+        one_on_one_with=tuple(kept),
         nudges_sent=nudges_sent,
         hours_in_meetings=round(counts.hours, 1) if counts else 0.0,
     )
@@ -114,6 +145,7 @@ def _report(
         lapsed=lapsed, week=week, preferences_url=links.preferences_url,
         unsubscribe_url=links.unsubscribe_url, snooze_url=links.snooze_url,
         pause_notice=pause_notice(paused_kinds(person.paused_kinds), scope.now),
+        welcome=scope.welcome,
     )  # fmt: skip
 
 
@@ -133,7 +165,10 @@ async def send_weekly_reports(rt: Runtime, tenant_id: int, policy: Policy) -> Re
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     async with rt.db.session() as session:
         people = {p.email: p async for p in PeopleRepository(session, tenant_id).iter_all()}
-        connected = await InsightRepository(session, tenant_id).connected_people()
+        insights = InsightRepository(session, tenant_id)
+        connected = await insights.connected_people()
+        emailed = await insights.emailed_people()
+        tenant = await TenantRepository(session).get(tenant_id)
         findings = await find_relationships(session, tenant_id, people, policy.relationships, now)
         zones = {p.id: p.timezone for p in people.values()}
         per_day = await NudgeRepository(session, tenant_id).sent_counts_by_person_day(
@@ -142,10 +177,13 @@ async def send_weekly_reports(rt: Runtime, tenant_id: int, policy: Policy) -> Re
     weeks = {p.id: report_week(now, p.timezone)[0] for p in people.values()}
     sent_per_person = _sent_in_report_week(per_day, weeks)
     outcome.lapsed = sum(len(items) for items in findings.lapsed.values())
+    welcome = None if tenant is None else Welcome(organisation=tenant.name, contact=policy.contact)
     for person in sorted(people.values(), key=lambda p: p.email):
         # Only a person's own calendar speaks for them: no calendar, no report.
-        if person.opted_out or person.id not in connected:
+        if person.opted_out or not person.active or person.id not in connected:
             continue
+        if now < report_moment(now, person.timezone):
+            continue  # their local report time has not come yet this week
         outcome.people += 1
         week_start = weeks[person.id]
         async with rt.db.session() as session:
@@ -157,9 +195,10 @@ async def send_weekly_reports(rt: Runtime, tenant_id: int, policy: Policy) -> Re
         outcome.files.append(path)
         if not claimed or row is None:
             continue
-        scope = LinkScope(tenant_id, rt.mail, now, policy)
+        first = None if person.id in emailed else welcome
+        scope = LinkScope(tenant_id, rt.mail, now, policy, first)
         report = _report(person, people, findings, row, sent_per_person[person.id], scope)
-        if await _write_and_send(rt, tenant_id, person.id, report, path):
+        if await _write_and_send(rt, tenant_id, report, row, path):
             outcome.sent += 1
     return outcome
 
@@ -177,16 +216,19 @@ def _sent_in_report_week(
 
 
 async def _write_and_send(
-    rt: Runtime, tenant_id: int, person_id: int, report: WeeklyReport, path: Path
+    rt: Runtime, tenant_id: int, report: WeeklyReport, row: ReportRow, path: Path
 ) -> bool:
     """Write the report's HTML file and email it; record the outcome. True when it was sent."""
+    person_id, created = row.person_id, row.created_at
     rendered = rt.renderer.render_report(report)
     await asyncio.to_thread(path.write_text, rendered.html, encoding="utf-8")
-    message_id = message_id_for("report", report.report_id, 0, rt.mail.message_id_domain)
+    unique = message_unique(installation_key(rt), created)
+    message_id = message_id_for("report", report.report_id, 0, rt.mail.message_id_domain, unique)
+    zone = known_zone(report.timezone) or UTC
     message = build_message(
         rendered, sender=rt.mail.sender, recipient=report.recipient_email, message_id=message_id,
         unsubscribe_url=report.unsubscribe_url, preferences_url=report.preferences_url,
-        date=rt.now(),
+        date=rt.now().astimezone(zone),
     )  # fmt: skip
     async with rt.db.session() as session:
         reports = ReportRepository(session, tenant_id)

@@ -31,12 +31,18 @@ from workers.nudges import nudge_ids
 
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # a Tuesday
 TOKEN = "s3cretT0kenInTheFeedUrl0123"
-# Nudges at any hour of any day, one minute ahead, for any meeting with internal people.
+# Nudges at any hour of any day, one minute ahead, for any meeting with internal people, as
+# many as the meetings (no hourly gap, kind cap or series back-off): the jobs are under test.
 ALWAYS = {
     "lead_minutes": 1,
     "working_hours": {"start": "00:00", "end": "23:59", "days": [1, 2, 3, 4, 5, 6, 7]},
     "quiet_hours": {"enabled": False},
     "max_per_person_per_day": 20,
+    "min_gap_minutes": 0,
+    "kinds": {
+        kind: {"daily_cap": 20, "series_cap_days": 0, "backoff_weeks": [0], "max_unanswered": 0}
+        for kind in ("camera_on", "switch_to_video", "social_minute", "one_on_one")
+    },
 }
 
 

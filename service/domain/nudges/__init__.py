@@ -29,6 +29,9 @@ from service.domain.nudges.planner import PRIORITY, personal_policy, plan_nudges
 from service.domain.nudges.timing import local_date
 from service.domain.nudges.types import (
     DELIVERY_MODES,
+    IDEAS,
+    VARIANT_STRIDE,
+    Held,
     NudgeHistory,
     NudgePlan,
     Participant,
@@ -36,13 +39,18 @@ from service.domain.nudges.types import (
     PersonPrefs,
     PlanResult,
     ScheduledMeeting,
+    SentNudge,
     Suppressed,
+    split_variant,
 )
 from service.domain.vocabulary import NudgeKind, Role
 
 __all__ = [
     "DELIVERY_MODES",
+    "IDEAS",
     "PRIORITY",
+    "VARIANT_STRIDE",
+    "Held",
     "NudgeHistory",
     "NudgeKind",
     "NudgePlan",
@@ -52,9 +60,11 @@ __all__ = [
     "PlanResult",
     "Role",
     "ScheduledMeeting",
+    "SentNudge",
     "Suppressed",
     "local_date",
     "personal_policy",
     "plan_nudges",
+    "split_variant",
     "variant_of",
 ]

@@ -2,19 +2,28 @@
 
 Decisions, in the order they are checked (the first that fails is the reason given):
 
-1. the meeting: cancelled, not a meeting, already started, over `exclusions.max_people`
-   humans, a title keyword, people from outside the tenant (when excluded);
+1. the meeting: cancelled, not a meeting, already started, marked private (unless the policy
+   allows it), a sensitive word in its title, over `exclusions.max_people` humans, people
+   from outside the tenant (when excluded);
 2. the kind is turned off by the policy;
 3. the person: opted out, opted out of the kind, the kind paused after "not for me" feedback
    (`paused_kinds`), snoozed (`snoozed_until > now`), this series (or one-off meeting) muted;
-4. the rule's own condition: declined / not accepted, or the other person muted (one_on_one);
+4. the rule's own condition: declined / not accepted; for a one-on-one, the other person
+   declined, opted out, has no name, or is muted;
 5. already sent (`history.sent`);
 6. timing in the person's zone: working days and hours, quiet hours; the person's own working
    hours and delivery mode, when they chose them, override the policy's (`personal_policy`);
+   switch_to_video comes at the start of the working day before the meeting, when the
+   organiser can still edit the invite;
 7. caps, per person in priority order one_on_one > switch_to_video > social_minute > camera_on
-   then by start: one nudge per person per meeting, the series cap (counted in local days,
-   so a weekly series stays weekly across a DST change), then the daily cap per LOCAL day.
-   Both caps count `history` and the plans of this same run.
+   then by start: one nudge per person per meeting; the series back-off (the first nudge at
+   the first occurrence, then gaps of `backoff_weeks`, none after `max_unanswered` unanswered
+   ones, and never within `series_cap_days`, counted in local days so a weekly series stays
+   weekly across a DST change); the daily cap per LOCAL day; the kind's own daily cap; and
+   `min_gap_minutes` between two emails. All count `history` and the plans of this same run.
+
+Each plan's variant is the phrasing and idea least recently sent to the person for that kind,
+never one sent within `repeat_days`; the two people of a one-on-one draw from different lines.
 
 A meeting that has not started is planned even when its due time has passed (it was created or
 accepted late): the sender sends a past-due nudge at once. Once it has started it is skipped.
@@ -24,24 +33,28 @@ In daily_briefing mode the daily cap counts each item of the briefing.
 from __future__ import annotations
 
 import zlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from service.domain.model import email_key
-from service.domain.nudges.rules import Candidate, candidates, meeting_exclusion
-from service.domain.nudges.timing import Slot, briefing_slot, per_meeting_slot
+from service.domain.nudges.caps import Ledger
+from service.domain.nudges.rules import Candidate, Hold, candidates, meeting_exclusion
+from service.domain.nudges.timing import Slot, briefing_slot, day_before_slot, per_meeting_slot
 from service.domain.nudges.types import (
+    Held,
     NudgeHistory,
     NudgePlan,
     PersonalHours,
     PersonPrefs,
     PlanResult,
     ScheduledMeeting,
+    SentNudge,
     Suppressed,
 )
+from service.domain.nudges.variants import choose_variant
 from service.domain.policy import Policy, WorkingHours
 from service.domain.vocabulary import NudgeKind
 from service.domain.zones import known_zone
@@ -59,6 +72,7 @@ class _Timed:
     candidate: Candidate
     slot: Slot
     tz: ZoneInfo
+    policy: Policy
 
 
 def variant_of(meeting: ScheduledMeeting, person: str, kind: NudgeKind, variants: int) -> int:
@@ -84,74 +98,60 @@ def _hours(own: PersonalHours, policy: WorkingHours) -> WorkingHours:
 
 def _person_hold(
     prefs: PersonPrefs, kind: NudgeKind, meeting: ScheduledMeeting, now: datetime
-) -> str | None:
+) -> Hold | None:
+    reason: str | None = None
     if prefs.opted_out:
-        return "you opted out of nudges"
-    if kind.value in prefs.opted_out_kinds:
-        return f"you opted out of {kind.value} nudges"
-    paused = prefs.paused_until(kind.value, now)
-    if paused is not None:
-        return f"you paused {kind.value} nudges (not for me) until {paused.date().isoformat()}"
-    if prefs.snoozed_until is not None and prefs.snoozed_until > now:
-        return f"nudges snoozed until {prefs.snoozed_until.isoformat()}"
-    if prefs.muted_series and (meeting.series_id or meeting.uid) in prefs.muted_series:
-        return "you muted this meeting"
-    return None
+        reason = "you opted out of nudges"
+    elif kind.value in prefs.opted_out_kinds:
+        reason = f"you opted out of {kind.value} nudges"
+    elif (paused := prefs.paused_until(kind.value, now)) is not None:
+        reason = f"you paused {kind.value} nudges (not for me) until {paused.date().isoformat()}"
+    elif prefs.snoozed_until is not None and prefs.snoozed_until > now:
+        reason = f"nudges snoozed until {prefs.snoozed_until.isoformat()}"
+    elif prefs.muted_series and meeting.series_key in prefs.muted_series:
+        reason = "you muted this meeting"
+    return None if reason is None else Hold(reason, Held.OPTED_OUT)
 
 
 def _hold(
     candidate: Candidate,
-    meeting_reason: str | None,
+    meeting_reason: Hold | None,
     prefs: PersonPrefs,
     policy: Policy,
     history: NudgeHistory,
     now: datetime,
-) -> str | None:
+) -> Hold | None:
     """Why a candidate is held back before timing and caps, or None."""
     if meeting_reason is not None:
         return meeting_reason
     if not policy.kind(candidate.kind).enabled:
-        return f"{candidate.kind.value} nudges are turned off by the policy"
+        reason = f"{candidate.kind.value} nudges are turned off by the policy"
+        return Hold(reason, Held.NOT_FOR_NUDGES)
     person_reason = _person_hold(prefs, candidate.kind, candidate.meeting, now)
     if person_reason is not None:
         return person_reason
     if candidate.held is not None:
         return candidate.held
     if (candidate.meeting.key, candidate.person, candidate.kind.value) in history.sent:
-        return "already sent"
+        return Hold("already sent", Held.ALREADY)
     return None
 
 
-def _slot(candidate: Candidate, tz: ZoneInfo, policy: Policy) -> Slot | str:
+def _slot(candidate: Candidate, tz: ZoneInfo, policy: Policy, now: datetime) -> Slot | str:
     start = candidate.meeting.start
+    if candidate.kind is NudgeKind.SWITCH_TO_VIDEO:
+        return day_before_slot(start, candidate.person, tz, policy, now)
     if policy.delivery_mode == "daily_briefing":
         return briefing_slot(start, candidate.person, tz, policy)
     return per_meeting_slot(start, tz, policy)
 
 
-def _series_capped(
-    item: _Timed,
-    policy: Policy,
-    history: NudgeHistory,
-    kept_series: Mapping[tuple[str, NudgeKind], list[date]],
-) -> str | None:
-    meeting, kind = item.candidate.meeting, item.candidate.kind
-    cap = policy.kind(kind).series_cap_days
-    if meeting.series_id is None or cap == 0:
-        return None
-    days = list(kept_series.get((meeting.series_id, kind), ()))
-    last = history.last_sent_by_series.get((item.candidate.person, meeting.series_id, kind.value))
-    if last is not None:
-        days.append(last.astimezone(item.tz).date())
-    if any(abs((item.slot.local_date - day).days) < cap for day in days):
-        return f"already nudged for this series in the last {cap} days"
-    return None
-
-
 def _apply_caps(
     items: list[_Timed], policy: Policy, history: NudgeHistory
-) -> tuple[list[_Timed], list[tuple[Candidate, str]]]:
+) -> tuple[list[NudgePlan], list[tuple[Candidate, Hold]]]:
     """Keep one person's nudges within the caps, in priority order per local day."""
+    if not items:
+        return [], []
     items = sorted(
         items,
         key=lambda i: (
@@ -161,36 +161,26 @@ def _apply_caps(
             i.candidate.meeting.key,
         ),
     )
-    kept: list[_Timed] = []
-    dropped: list[tuple[Candidate, str]] = []
-    per_day: Counter[date] = Counter()
-    series: defaultdict[tuple[str, NudgeKind], list[date]] = defaultdict(list)
-    # A meeting this person was already nudged about is taken: re-planning after a send must
-    # not hand its slot to a lower-priority kind.
-    who = items[0].candidate.person if items else None
-    meetings: set[int] = {key for key, person, _kind in history.sent if person == who}
+    first = items[0]
+    ledger = Ledger.of(first.candidate.person, first.tz, first.policy, history)
+    kept: list[NudgePlan] = []
+    dropped: list[tuple[Candidate, Hold]] = []
     for item in items:
-        candidate, day = item.candidate, item.slot.local_date
-        sent_today = history.sent_per_person_day.get((candidate.person, day), 0) + per_day[day]
-        reason: str | None
-        if candidate.meeting.key in meetings:
-            reason = "another nudge is planned for this meeting"
-        else:
-            reason = _series_capped(item, policy, history, series)
-        if reason is None and sent_today >= policy.max_per_person_per_day:
-            reason = "daily cap"
+        candidate, slot = item.candidate, item.slot
+        reason = ledger.hold(candidate, slot)
         if reason is not None:
             dropped.append((candidate, reason))
             continue
-        kept.append(item)
-        per_day[day] += 1
-        meetings.add(candidate.meeting.key)
-        if candidate.meeting.series_id is not None:
-            series[(candidate.meeting.series_id, candidate.kind)].append(day)
+        variant = choose_variant(
+            candidate.meeting, candidate.person, candidate.kind, slot.due_at, ledger.sends,
+            policy.variants, policy.repeat_days,
+        )  # fmt: skip
+        ledger.keep(candidate, slot, variant)
+        kept.append(_plan(item, variant))
     return kept, dropped
 
 
-def _plan(item: _Timed, policy: Policy) -> NudgePlan:
+def _plan(item: _Timed, variant: int) -> NudgePlan:
     candidate = item.candidate
     return NudgePlan(
         meeting_key=candidate.meeting.key,
@@ -198,14 +188,16 @@ def _plan(item: _Timed, policy: Policy) -> NudgePlan:
         kind=candidate.kind,
         role=candidate.role,
         due_at=item.slot.due_at,
-        variant=variant_of(candidate.meeting, candidate.person, candidate.kind, policy.variants),
+        variant=variant,
         reason=candidate.reason,
         batch_key=item.slot.batch_key,
     )
 
 
-def _suppressed(candidate: Candidate, reason: str) -> Suppressed:
-    return Suppressed(candidate.meeting.key, candidate.person, candidate.kind, reason)
+def _suppressed(candidate: Candidate, hold: Hold) -> Suppressed:
+    return Suppressed(
+        candidate.meeting.key, candidate.person, candidate.kind, hold.reason, hold.category
+    )
 
 
 def _normalised(history: NudgeHistory) -> NudgeHistory:
@@ -220,28 +212,35 @@ def _normalised(history: NudgeHistory) -> NudgeHistory:
             for (person, series, kind), when in history.last_sent_by_series.items()
         },
         sent=frozenset((key, email_key(person), kind) for key, person, kind in history.sent),
+        recent=tuple(
+            SentNudge(
+                email_key(s.person), s.meeting_key, s.series, s.kind, s.variant, s.at, s.acted
+            )
+            for s in history.recent
+        ),
     )
 
 
 def _timed(
     candidate: Candidate,
-    meeting_reason: str | None,
+    meeting_reason: Hold | None,
     prefs: PersonPrefs,
     policy: Policy,
     history: NudgeHistory,
     now: datetime,
-) -> _Timed | str:
+) -> _Timed | Hold:
     """The candidate with its slot in the person's zone, or why it is held back."""
     reason = _hold(candidate, meeting_reason, prefs, policy, history, now)
     if reason is not None:
         return reason
     tz = known_zone(prefs.timezone)
     if tz is None:
-        return f"unknown time zone {prefs.timezone!r} in your preferences"
-    slot = _slot(candidate, tz, personal_policy(policy, prefs))
+        return Hold(f"unknown time zone {prefs.timezone!r} in your preferences", Held.HOURS)
+    own = personal_policy(policy, prefs)
+    slot = _slot(candidate, tz, own, now)
     if isinstance(slot, str):
-        return slot
-    return _Timed(candidate, slot, tz)
+        return Hold(slot, Held.HOURS)
+    return _Timed(candidate, slot, tz, own)
 
 
 def plan_nudges(
@@ -270,14 +269,14 @@ def plan_nudges(
         for candidate in candidates(meeting, prefs_by_email, policy):
             prefs = prefs_by_email[candidate.person]
             outcome = _timed(candidate, meeting_reason, prefs, policy, history, now)
-            if isinstance(outcome, str):
+            if isinstance(outcome, Hold):
                 suppressed.append(_suppressed(candidate, outcome))
             else:
                 timed[candidate.person].append(outcome)
     plans: list[NudgePlan] = []
     for person in sorted(timed):
         kept, dropped = _apply_caps(timed[person], policy, history)
-        plans.extend(_plan(item, policy) for item in kept)
+        plans.extend(kept)
         suppressed.extend(_suppressed(candidate, reason) for candidate, reason in dropped)
     plans.sort(key=lambda p: (p.due_at, p.person, p.meeting_key, p.kind.value))
     suppressed.sort(key=lambda s: (s.meeting_key, s.person, s.kind.value, s.reason))

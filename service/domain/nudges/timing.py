@@ -73,3 +73,36 @@ def briefing_slot(start: datetime, person: str, tz: ZoneInfo, policy: Policy) ->
         return f"your daily briefing falls inside your quiet hours ({quiet.start}-{quiet.end})"
     batch = f"briefing:{person}:{meeting_day.isoformat()}"
     return Slot(due_at=due, local_date=meeting_day, batch_key=batch)
+
+
+def _working_day_before(day: date, policy: Policy) -> date:
+    """The last working day (the policy's days) before `day`."""
+    before = day - timedelta(days=1)
+    while before.isoweekday() not in policy.working_hours.days:
+        before -= timedelta(days=1)
+    return before
+
+
+def day_before_slot(
+    start: datetime, person: str, tz: ZoneInfo, policy: Policy, now: datetime
+) -> Slot | str:
+    """The start of the person's working hours on the working day before the meeting.
+
+    For a change that needs time (editing an invite everyone already has): once that working
+    day is over it is too late for this meeting. Planned during that day, it is due at once.
+    In daily_briefing mode it joins that day's briefing.
+    """
+    hours = policy.working_hours
+    day = _working_day_before(start.astimezone(tz).date(), policy)
+    due = datetime.combine(day, hours.start_time, tzinfo=tz).astimezone(UTC)
+    day_end = datetime.combine(day, hours.end_time, tzinfo=tz).astimezone(UTC)
+    if now >= day_end:
+        return "too late to change it before it starts (the working day before is over)"
+    local = due.astimezone(tz)
+    if policy.quiet_hours.contains(local.time()):
+        quiet = policy.quiet_hours
+        return f"your working day starts inside your quiet hours ({quiet.start}-{quiet.end})"
+    batch = (
+        f"briefing:{person}:{day.isoformat()}" if policy.delivery_mode == "daily_briefing" else None
+    )
+    return Slot(due_at=due, local_date=day, batch_key=batch)

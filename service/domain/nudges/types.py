@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -12,6 +13,16 @@ from service.domain.policy import parse_hhmm
 from service.domain.vocabulary import NudgeKind, Role
 
 DELIVERY_MODES = ("per_meeting", "daily_briefing")
+
+# A stored variant is `idea * VARIANT_STRIDE + line`: the line picks the phrasing (modulo the
+# template's variants), the idea the rotating suggestion; IDEAS is how many ideas rotate.
+VARIANT_STRIDE = 64
+IDEAS = 8
+
+
+def split_variant(variant: int) -> tuple[int, int]:
+    """(line, idea) of a stored variant."""
+    return variant % VARIANT_STRIDE, variant // VARIANT_STRIDE
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -30,6 +41,8 @@ class Participant:
     organizer: bool = False
     optional: bool = False
     internal: bool = True
+    # A tenant person who opted out of Rapport: never the subject of anyone's nudge.
+    opted_out: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +50,8 @@ class ScheduledMeeting:
     """An upcoming meeting as stored: times in UTC, its classification and its participants.
 
     `key` is the stored meeting id; `series_id` is set for instances of a recurring series.
+    `private`: the calendar marks it private (its title is then never shown); `recurrence`
+    says how often the series meets ("weekly"), when known.
     """
 
     key: int
@@ -48,12 +63,19 @@ class ScheduledMeeting:
     status: EventStatus
     classification: Classification
     participants: tuple[Participant, ...]
+    private: bool = False
+    recurrence: str | None = None
 
     def __post_init__(self) -> None:
         _require_aware("start", self.start)
         _require_aware("end", self.end)
         if self.end < self.start:
             raise ValueError(f"meeting {self.key}: end is before start")
+
+    @property
+    def series_key(self) -> str:
+        """The series a nudge counts against: the series id, or the UID of a one-off meeting."""
+        return self.series_id or self.uid
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,18 +137,41 @@ class PersonPrefs:
 
 
 @dataclass(frozen=True, slots=True)
+class SentNudge:
+    """One nudge already sent (or being sent), as the caps, back-off and rotation count it.
+
+    `series` is the meeting's series id (a one-off: its UID); `at` its due time; `acted` is
+    true when the person answered "helpful" to it.
+    """
+
+    person: str
+    meeting_key: int
+    series: str
+    kind: str
+    variant: int
+    at: datetime
+    acted: bool = False
+
+    def __post_init__(self) -> None:
+        _require_aware("at", self.at)
+
+
+@dataclass(frozen=True, slots=True)
 class NudgeHistory:
     """What was already sent, so caps hold across runs.
 
     `sent_per_person_day` counts nudges sent per (person email, LOCAL date of its due time);
     `last_sent_by_series` is the last send per (person email, series id, kind value);
     `sent` lists (meeting key, person email, kind value) already sent: they are not planned
-    again (and not counted twice).
+    again (and not counted twice). `recent` lists the sends of the look-back (the planner's
+    back-off per series, the hourly gap, the per-kind daily cap and the phrasing rotation
+    read it).
     """
 
     sent_per_person_day: Mapping[tuple[str, date], int] = field(default_factory=dict)
     last_sent_by_series: Mapping[tuple[str, str, str], datetime] = field(default_factory=dict)
     sent: frozenset[tuple[int, str, str]] = frozenset()
+    recent: tuple[SentNudge, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +188,20 @@ class NudgePlan:
     batch_key: str | None = None
 
 
+class Held(enum.StrEnum):
+    """Why a nudge was held back, grouped as a summary tells it."""
+
+    OPTED_OUT = "opted out, paused or muted"
+    PRIVATE = "private meeting"
+    SENSITIVE = "sensitive topic"
+    NOT_ACCEPTED = "not accepted or declined"
+    SUBJECT = "the other person said no (or no name)"
+    CAPS = "caps and back-off"
+    HOURS = "outside hours, or too late"
+    ALREADY = "already nudged"
+    NOT_FOR_NUDGES = "not a fit (cancelled, too big, guests)"
+
+
 @dataclass(frozen=True, slots=True)
 class Suppressed:
     """A nudge the rules would send but did not, with the reason in plain words."""
@@ -151,6 +210,7 @@ class Suppressed:
     person: str
     kind: NudgeKind
     reason: str
+    category: Held = Held.NOT_FOR_NUDGES
 
 
 @dataclass(frozen=True, slots=True)

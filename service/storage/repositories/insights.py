@@ -13,13 +13,25 @@ from service.storage.models import (
     CalendarConnection,
     MeetingCopy,
     MeetingRecord,
+    Nudge,
     Participation,
     Person,
+    WeeklyReport,
 )
 from service.storage.repositories.base import Scoped
 
 CANCELLED = EventStatus.CANCELLED.value
 DECLINED = Response.DECLINED.value
+
+
+@dataclass(frozen=True, slots=True)
+class SharedMeeting:
+    """A meeting two people both attended: when, whether a one-on-one, how many people."""
+
+    start: datetime
+    end: datetime
+    one_on_one: bool | None
+    human_count: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +55,17 @@ class InsightRepository(Scoped):
         organiser's copy must). A contact with a calendar of their own counts only where their
         calendar shows the meeting too.
         """
+        found = await self.met_together(person, contact, before, limit=1)
+        return found[0].start if found else None
+
+    async def met_together(
+        self, person: str, contact: str, before: datetime, limit: int = 20
+    ) -> list[SharedMeeting]:
+        """The last `limit` meetings before `before` both attended, latest first, as `last_met`
+        counts them (the person's own view)."""
         person_email, contact_email = normalise_email(person), normalise_email(contact)
         if person_email is None or contact_email is None:
-            return None
+            return []
         contact_id = await self.session.scalar(
             self._select_columns(Person, Person.id).where(Person.email == contact_email)
         )
@@ -65,7 +85,10 @@ class InsightRepository(Scoped):
             or_(other.copy_id == MeetingCopy.id, by_organizer),
         )
         statement = (
-            self._select_columns(MeetingCopy, func.max(MeetingCopy.start))
+            self._select_columns(
+                MeetingCopy, MeetingCopy.start, MeetingCopy.end, MeetingCopy.one_on_one,
+                MeetingCopy.human_count,
+            )
             .join(Person, Person.id == MeetingCopy.person_id)
             .join(own, and_(own.copy_id == MeetingCopy.id, own.in_calendar))
             .where(
@@ -76,7 +99,9 @@ class InsightRepository(Scoped):
                 MeetingCopy.is_meeting,
                 listed,
             )
-        )
+            .order_by(MeetingCopy.start.desc())
+            .limit(limit)
+        )  # fmt: skip
         if contact_id is not None and contact_id in await self.connected_people():
             theirs = aliased(MeetingCopy)
             statement = statement.where(
@@ -84,8 +109,8 @@ class InsightRepository(Scoped):
                     theirs.meeting_id == MeetingCopy.meeting_id, theirs.person_id == contact_id
                 )
             )
-        found: datetime | None = await self.session.scalar(statement)
-        return found
+        rows = await self.session.execute(statement)
+        return [SharedMeeting(*values) for values in rows]
 
     async def connected_people(self) -> frozenset[int]:
         """The people with at least one calendar connected: only they are ever recipients."""
@@ -93,6 +118,17 @@ class InsightRepository(Scoped):
             CalendarConnection, CalendarConnection.person_id
         ).distinct()
         return frozenset((await self.session.scalars(statement)).all())
+
+    async def emailed_people(self) -> frozenset[int]:
+        """The people Rapport has sent (or is sending) an email: a nudge or a weekly report."""
+        sent = ("sent", "sending")
+        nudges = self._select_columns(Nudge, Nudge.person_id).where(Nudge.state.in_(sent))
+        reports = self._select_columns(WeeklyReport, WeeklyReport.person_id).where(
+            WeeklyReport.state.in_(sent)
+        )
+        found = set((await self.session.scalars(nudges.distinct())).all())
+        found.update((await self.session.scalars(reports.distinct())).all())
+        return frozenset(found)
 
     async def meeting_stats(self) -> MeetingStats:
         """Counts of live meetings by modality, one-on-ones and non-meetings (OOO, focus, …)."""

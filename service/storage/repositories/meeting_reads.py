@@ -339,6 +339,24 @@ class MeetingReads(Scoped):
             found.update({c.id: c for c in await self.session.scalars(statement)})
         return found
 
+    async def series_starts(
+        self, series_ids: Collection[str], start: datetime, end: datetime
+    ) -> dict[str, list[datetime]]:
+        """The starts of these series' instances in [start, end) (not cancelled), by series."""
+        found: defaultdict[str, list[datetime]] = defaultdict(list)
+        for part in chunks(sorted(set(series_ids)), ID_CHUNK):
+            statement = self._select_columns(
+                MeetingRecord, MeetingRecord.series_id, MeetingRecord.start
+            ).where(
+                MeetingRecord.series_id.in_(part),
+                MeetingRecord.start >= start,
+                MeetingRecord.start < end,
+                MeetingRecord.status != CANCELLED,
+            )
+            for series, when in await self.session.execute(statement):
+                found[series].append(when)
+        return {series: sorted(starts) for series, starts in found.items()}
+
     async def count(self) -> int:
         """How many meetings this tenant has stored."""
         statement = self._select_columns(MeetingRecord, func.count(MeetingRecord.id))

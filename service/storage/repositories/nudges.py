@@ -10,13 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import and_, func, null, or_
+from sqlalchemy import and_, exists, func, null, or_
 
 from service.domain.model import normalise_email
 from service.domain.nudges.types import NudgePlan
 from service.domain.vocabulary import NudgeKind, Role
 from service.domain.zones import known_zone
-from service.storage.models import MeetingRecord, Nudge, Person
+from service.storage.models import Feedback, MeetingRecord, Nudge, Person
 from service.storage.repositories.base import (
     CHUNK,
     ID_CHUNK,
@@ -56,6 +56,23 @@ class NudgeListing:
     person_email: str
     meeting_uid: str
     meeting_title: str
+
+
+@dataclass(frozen=True, slots=True)
+class SentRecord:
+    """A nudge sent (or being sent), as the planner's history counts it.
+
+    `series` is its meeting's series id, or the meeting's UID for a one-off; `at` its due time;
+    `helpful` true when the person answered "helpful" to it.
+    """
+
+    person_id: int
+    meeting_id: int
+    series: str
+    kind: str
+    variant: int
+    at: datetime
+    helpful: bool
 
 
 def _row(values: Mapping[Any, Any]) -> NudgeRow:
@@ -350,6 +367,31 @@ class NudgeRepository(Scoped):
         )
         rows = await self.session.execute(statement)
         return {(pid, series, kind): last for pid, series, kind, last in rows}
+
+    async def sent_history(
+        self, since: datetime, series: Collection[str] | None = None
+    ) -> list[SentRecord]:
+        """Nudges sent (or sending) due since `since`, of these series only when given."""
+        key = func.coalesce(MeetingRecord.series_id, MeetingRecord.ical_uid)
+        helpful = exists().where(Feedback.nudge_id == Nudge.id, Feedback.verdict == "helpful")
+        base = (
+            self._select_columns(
+                Nudge, Nudge.person_id, Nudge.meeting_id, key, Nudge.kind, Nudge.variant,
+                Nudge.due_at, helpful,
+            )
+            .join(MeetingRecord, MeetingRecord.id == Nudge.meeting_id)
+            .where(
+                Nudge.state.in_([NudgeState.SENT.value, NudgeState.SENDING.value]),
+                Nudge.due_at >= since,
+            )
+        )  # fmt: skip
+        parts = [None] if series is None else list(chunks(sorted(set(series)), ID_CHUNK))
+        found: list[SentRecord] = []
+        for part in parts:
+            statement = base if part is None else base.where(key.in_(part))
+            rows = await self.session.execute(statement)
+            found.extend(SentRecord(*values) for values in rows)
+        return sorted(found, key=lambda r: (r.at, r.person_id, r.meeting_id, r.kind))
 
     async def iter_listing(
         self, state: str | None = None, page: int = PAGE

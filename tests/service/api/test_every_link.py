@@ -44,12 +44,20 @@ from service.storage import (
     MeetingRepository,
     NudgeRepository,
     PeopleRepository,
+    PolicyRepository,
     TenantRepository,
 )
 from workers.context import open_runtime
 
 BASE = "http://127.0.0.1:8000"
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # a Tuesday morning
+WITHOUT_BACK_OFF = {
+    "min_gap_minutes": 0,
+    "kinds": {
+        kind: {"series_cap_days": 0, "backoff_weeks": [0], "max_unanswered": 0, "daily_cap": 3}
+        for kind in ("camera_on", "switch_to_video", "social_minute", "one_on_one")
+    },
+}
 NUDGE_ID = re.compile(r"<rapport\.(nudge|briefing)\.(\d+)\.\d+@")
 URL = re.compile(r"https?://[^\s<>\"']+")
 PURPOSES = ("unsubscribe", "preferences", "snooze", "feedback")
@@ -247,8 +255,13 @@ async def test_act_through_links_changes_next_runs(tmp_path: Path, clean_env: No
     data, untouched = tmp_path / "data", tmp_path / "untouched"
     settings, baseline = settings_for(data), settings_for(untouched)
     await run_demo(settings, NOW, Console(file=io.StringIO()))
-    shutil.copytree(data, untouched)
     tenant_id = await _tenant(settings)
+    # What each link changes shows in the next days' emails: without the back-off, the same
+    # series and kinds come back the next day (with it, weeks later).
+    async with open_runtime(settings) as rt, rt.db.session() as session:
+        await PolicyRepository(session, tenant_id).save(None, WITHOUT_BACK_OFF, "test")
+        await session.commit()
+    shutil.copytree(data, untouched)
     first = [m for m in outbox(data).values() if m.nudge_id is not None]
     plain_day1 = await run_day(baseline, tenant_id, 1)
     nudged_day1 = {m.to for m in plain_day1}

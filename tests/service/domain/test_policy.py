@@ -43,9 +43,18 @@ def test_validate_policy_empty_gives_design_defaults() -> None:
     assert all(v.enabled for v in policy.kinds.values())
     assert (policy.social_minute.min_people, policy.social_minute.max_people) == (3, 15)
     assert policy.exclusions.external_attendees is True
-    assert "interview" in policy.exclusions.keywords
+    assert policy.exclusions.keywords == ()
+    assert policy.exclusions.private_meetings is True
+    assert {"interview", "redundancy", "PIP", "HR", "exit"} <= set(
+        policy.exclusions.sensitive_words()
+    )
     assert policy.exclusions.max_people == 25
-    assert policy.variants == 3
+    assert policy.variants == 8
+    assert (policy.repeat_days, policy.min_gap_minutes, policy.contact) == (30, 60, None)
+    camera, switch = policy.kind(NudgeKind.CAMERA_ON), policy.kind(NudgeKind.SWITCH_TO_VIDEO)
+    assert (camera.backoff_weeks, camera.max_unanswered, camera.daily_cap) == ((2, 4, 8), 3, 1)
+    assert switch.max_unanswered == 1
+    assert policy.relationships.decline_quiet_days == 56
     rel = policy.relationships
     assert (rel.lookback_days, rel.min_meetings, rel.min_lapse_days) == (90, 3, 10)
     assert (rel.cadence_multiplier, rel.include_external, rel.top_n) == (2.0, False, 5)
@@ -77,6 +86,14 @@ def test_validate_policy_empty_gives_design_defaults() -> None:
         ({"exclusions": {"keywords": ["ok", "  "]}}, "exclusions.keywords"),
         ({"exclusions": {"max_people": 1}}, "exclusions.max_people"),
         ({"variants": 0}, "variants"),
+        ({"kinds": {"camera_on": {"backoff_weeks": [2, 60]}}}, "kinds.camera_on.backoff_weeks"),
+        ({"kinds": {"camera_on": {"backoff_weeks": []}}}, "kinds.camera_on.backoff_weeks"),
+        ({"kinds": {"one_on_one": {"daily_cap": -1}}}, "kinds.one_on_one.daily_cap"),
+        ({"min_gap_minutes": -5}, "min_gap_minutes"),
+        ({"repeat_days": 400}, "repeat_days"),
+        ({"contact": "two\nlines"}, "contact"),
+        ({"exclusions": {"keywords": ["x" * 101]}}, "exclusions.keywords"),
+        ({"relationships": {"decline_quiet_days": -1}}, "relationships.decline_quiet_days"),
         ({"relationships": {"top_n": 0}}, "relationships.top_n"),
         ({"relationships": {"cadence_multiplier": 0}}, "relationships.cadence_multiplier"),
         ({"relationships": {"min_meetings": 1}}, "relationships.min_meetings"),
@@ -274,3 +291,35 @@ def test_validate_policy_bad_meeting_link_names_field(link: dict[str, str], word
     (error,) = caught.value.errors
     assert error["field"].startswith("meeting_links.0")
     assert words in error["field"] + " " + error["message"]
+
+
+@pytest.mark.parametrize(
+    ("title", "word"),
+    [
+        ("Redundancy consultation - Sam", "redundancy"),
+        ("Q3 LAYOFFS comms", "layoff"),
+        ("Performance-improvement plan check-in", "performance improvement"),
+        ("PIP review", "PIP"),
+        ("HR sync", "HR"),
+        ("Exit chat", "exit"),
+        ("Grievance hearing", "grievance"),
+        ("Salary bands", "salary"),
+    ],
+)
+def test_policy_sensitive_words_cover_the_builtin_list(title: str, word: str) -> None:
+    assert Policy().exclusions.matched_keyword(title) == word
+
+
+def test_policy_tenant_words_add_to_the_builtin_list_in_any_language() -> None:
+    exclusions = validate_policy({"exclusions": {"keywords": ["Gehalt", "entretien  annuel"]}})
+    assert exclusions.exclusions.matched_keyword("Gehalt 2027") == "Gehalt"
+    assert exclusions.exclusions.matched_keyword("Entretien annuel - Léa") == "entretien annuel"
+    assert exclusions.exclusions.matched_keyword("Interview loop") == "interview"
+    alone = validate_policy({"exclusions": {"builtin_topics": False, "keywords": ["Gehalt"]}})
+    assert alone.exclusions.matched_keyword("Interview loop") is None
+
+
+def test_kind_policy_gap_days_grow_and_repeat_the_last() -> None:
+    kind = Policy().kind(NudgeKind.CAMERA_ON)
+    assert [kind.gap_days(n) for n in (1, 2, 3, 4)] == [14, 28, 56, 56]
+    assert Policy().kind(NudgeKind.SOCIAL_MINUTE).gap_days(1) == 28

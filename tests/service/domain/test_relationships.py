@@ -240,3 +240,27 @@ def test_lapsed_seen_by_counts_only_the_calendar_owner_pairs() -> None:
     assert pairs == {(them, ME), (them, YOU), (ME, them), (YOU, them)}
     strengths = {r.contact: r.strength for r in tracker.lapsed(NOW, person=them)}
     assert strengths == {ME: pytest.approx(3 * 0.6), YOU: pytest.approx(3 * 0.6)}
+
+
+@pytest.mark.parametrize(
+    ("declined_days_ago", "quiet"), [(10, True), (55, True), (57, False), (-7, True)]
+)
+def test_lapsed_declined_catch_up_keeps_the_pair_out_of_both_lists(
+    declined_days_ago: float, quiet: bool
+) -> None:
+    # A catch-up one of them declined (past, or an invitation for next week) is a "no" for
+    # 8 weeks after its start: neither list suggests the other.
+    tracker = _tracker([_met(d, ME, YOU) for d in (30, 37, 44, 51)])
+    tracker.add_decline(YOU, ME.upper(), _ago(declined_days_ago))
+    found = tracker.lapsed(NOW)
+    assert (found == []) is quiet
+    if not quiet:
+        assert {r.person for r in found} == {ME, YOU}
+
+
+def test_lapsed_decline_quiet_time_follows_the_policy() -> None:
+    tracker = _tracker([_met(d, ME, YOU) for d in (30, 37, 44, 51)], decline_quiet_days=7)
+    tracker.add_decline(ME, YOU, _ago(10))
+    assert len(tracker.lapsed(NOW)) == 2
+    with pytest.raises(ValueError, match="tz-aware"):
+        tracker.add_decline(ME, YOU, _ago(1).replace(tzinfo=None))

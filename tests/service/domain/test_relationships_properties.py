@@ -43,15 +43,37 @@ def relationship_policies(draw: st.DrawFn) -> RelationshipPolicy:
     )
 
 
+@st.composite
+def declines(draw: st.DrawFn) -> list[tuple[str, str, datetime]]:
+    return draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(POOL),
+                st.sampled_from(POOL),
+                st.integers(-30 * 24, 90 * 24).map(lambda h: NOW - timedelta(hours=h)),
+            ),
+            max_size=4,
+        )
+    )
+
+
 @SETTINGS
-@given(past_meetings(), relationship_policies())
+@given(past_meetings(), relationship_policies(), declines())
 def test_lapsed_properties_hold_for_any_input(
-    history: list[PastMeeting], policy: RelationshipPolicy
+    history: list[PastMeeting],
+    policy: RelationshipPolicy,
+    declined: list[tuple[str, str, datetime]],
 ) -> None:
     tracker = RelationshipTracker(policy)
     for meeting in history:
         tracker.add(meeting)
+    for first, second, start in declined:
+        tracker.add_decline(first, second, start)
     result = tracker.lapsed(NOW)
+    quiet = timedelta(days=policy.decline_quiet_days)
+    for first, second, start in declined:
+        if start + quiet > NOW:
+            assert not [r for r in result if {r.person, r.contact} == {first, second}]
     per_person = Counter(r.person for r in result)
     assert all(count <= policy.top_n for count in per_person.values())
     for item in result:
@@ -69,4 +91,6 @@ def test_lapsed_properties_hold_for_any_input(
     shuffled = RelationshipTracker(policy)
     for meeting in reversed(history):
         shuffled.add(meeting)
+    for first, second, start in reversed(declined):
+        shuffled.add_decline(second, first, start)
     assert shuffled.lapsed(NOW) == result

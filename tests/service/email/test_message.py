@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
 
-from service.email import EmailRenderer, RenderedEmail, build_message, message_id_for
+from service.email import (
+    EmailRenderer,
+    RenderedEmail,
+    build_message,
+    message_id_for,
+    message_unique,
+)
 from tests.fixtures.email_builders import PREFERENCES, UNSUBSCRIBE, nudge
 
 SENDER = "Rapport <rapport@rapport.example.com>"
@@ -20,6 +26,7 @@ EXPECTED_HEADERS = [
     "Date",
     "Message-ID",
     "Auto-Submitted",
+    "X-Auto-Response-Suppress",
     "List-Unsubscribe",
     "List-Unsubscribe-Post",
     "List-Help",
@@ -54,6 +61,7 @@ def test_build_message_has_exactly_expected_headers() -> None:
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert parsed["List-Help"] == f"<{PREFERENCES}>"
     assert parsed["Auto-Submitted"] == "auto-generated"
+    assert parsed["X-Auto-Response-Suppress"] == "All"
     assert parsed["Message-ID"] == "<rapport.nudge.42.1@rapport.example.com>"
     assert parsed["Date"] == "Tue, 24 Nov 2026 14:20:00 +0000"
     assert parsed["Subject"] == rendered.subject
@@ -160,6 +168,23 @@ def test_build_message_id_is_deterministic() -> None:
     assert message_id_for("nudge", 42, 2, "x.example") != message_id_for(
         "nudge", 42, 1, "x.example"
     )
+
+
+def test_build_message_id_unique_part_tells_installations_and_databases_apart() -> None:
+    created = datetime(2026, 11, 24, 7, 0, 0, 123456, tzinfo=UTC)
+    ours = message_unique("key-of-this-installation", created)
+    # A retry of the same row builds the same id.
+    assert ours == message_unique("key-of-this-installation", created)
+    same_id = message_id_for("nudge", 42, 1, "x.example", ours)
+    assert same_id.startswith("<rapport.nudge.42.1@")
+    assert same_id.endswith(".x.example>")
+    # Another installation, or a rebuilt database whose row 42 was created at another time.
+    assert message_unique("another installation", created) != ours
+    assert message_unique("key-of-this-installation", created + timedelta(microseconds=1)) != ours
+    with pytest.raises(ValueError, match="unique"):
+        message_id_for("nudge", 42, 1, "x.example", "a b")
+    with pytest.raises(ValueError, match="tz-aware"):
+        message_unique("k", created.replace(tzinfo=None))
 
 
 @pytest.mark.parametrize(

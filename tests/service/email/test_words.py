@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.email.words import ago_words, cadence_words, one_line
+from service.email.words import ago_words, cadence_words, first_name, one_line, relative_day, wrap
 from tests.fixtures.email_builders import TRICKY
 
 
@@ -30,3 +33,30 @@ def test_describe_ago_reads_naturally(days: int) -> None:
     assert words in ("today", "yesterday") or words.endswith("ago")
     assert "about 1 weeks" not in words
     assert "about 0" not in words
+
+
+@given(TRICKY)
+def test_describe_first_name_is_one_word_or_none(name: str) -> None:
+    first = first_name(name)
+    assert first is None or (first and " " not in first and "\n" not in first)
+
+
+@pytest.mark.parametrize(
+    ("day", "words"),
+    [
+        (date(2026, 11, 25), "today"),
+        (date(2026, 11, 24), "yesterday"),
+        (date(2026, 11, 23), "on Monday"),
+        (date(2026, 11, 20), "last Friday"),
+        (date(2026, 11, 19), "last Thursday"),
+        (date(2026, 11, 18), "on Wednesday 18 November"),
+        (date(2025, 11, 18), "on Tuesday 18 November 2025"),
+    ],
+)
+def test_describe_relative_day_in_calendar_days(day: date, words: str) -> None:
+    assert relative_day(day, date(2026, 11, 25)) == words  # a Wednesday
+
+
+def test_describe_wrap_never_breaks_a_hyphenated_word() -> None:
+    text = "open with a one-minute, agenda-free check-in " * 5
+    assert all(not line.endswith("-") for line in wrap(text, 30).splitlines())

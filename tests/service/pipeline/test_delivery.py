@@ -26,6 +26,10 @@ from tests.fixtures.pipeline import (
 )
 from tests.fixtures.smtp import Handler
 
+# An audio-only call tomorrow that Ana organises: her switch_to_video note comes today, the
+# working day before, while the invite can still change.
+AUDIO_TOMORROW = AUDIO.replace("audio-1@", "audio-2@").replace("20261124T11", "20261125T11")
+
 
 def smtp_runtime(database: Database, tmp_path: Path, port: int) -> Runtime:
     """A runtime that delivers to the loopback SMTP sink."""
@@ -39,10 +43,10 @@ async def test_plan_and_deliver_over_smtp_sends_each_nudge_once(
     handler, port = smtp
     rt = smtp_runtime(database, tmp_path, port)
     feed = tmp_path / "ana.ics"
-    feed.write_bytes(feed_bytes(VIDEO, AUDIO))
+    feed.write_bytes(feed_bytes(VIDEO, AUDIO_TOMORROW))
     connection, _ = await three_people(database, tenant_id, feed)
     await sync_ana(rt, tenant_id, connection, feed)
-    planning = await plan_upcoming(rt, tenant_id, NOW + timedelta(days=1))
+    planning = await plan_upcoming(rt, tenant_id, NOW + timedelta(days=2))
     assert planning.planned >= 2
     outcome = await deliver_due(rt, tenant_id, NOW + timedelta(days=1))
     assert outcome.sent == planning.planned
@@ -74,10 +78,10 @@ async def test_deliver_smtp_refusal_fails_or_retries(
     rt = smtp_runtime(database, tmp_path, port)
     handler.rcpt_reply = reply
     feed = tmp_path / "ana.ics"
-    feed.write_bytes(feed_bytes(AUDIO))
+    feed.write_bytes(feed_bytes(AUDIO_TOMORROW))
     connection, _ = await three_people(database, tenant_id, feed)
     await sync_ana(rt, tenant_id, connection, feed)
-    await plan_upcoming(rt, tenant_id, NOW + timedelta(days=1))
+    await plan_upcoming(rt, tenant_id, NOW + timedelta(days=2))
     outcome = await deliver_due(rt, tenant_id, NOW + timedelta(days=1))
     assert outcome.sent == 0
     async with database.session() as session:
@@ -150,10 +154,10 @@ async def test_deliver_tries_every_due_nudge_when_retries_fill_a_batch(
     rt = smtp_runtime(database, tmp_path, port)
     handler.rcpt_reply = "451 4.3.0 Try later"
     feed = tmp_path / "ana.ics"
-    feed.write_bytes(feed_bytes(VIDEO, AUDIO))
+    feed.write_bytes(feed_bytes(VIDEO, AUDIO_TOMORROW))
     connection, _ = await three_people(database, tenant_id, feed)
     await sync_ana(rt, tenant_id, connection, feed)
-    planning = await plan_upcoming(rt, tenant_id, NOW + timedelta(days=1))
+    planning = await plan_upcoming(rt, tenant_id, NOW + timedelta(days=2))
     assert planning.planned >= 2
     outcome = await deliver_due(rt, tenant_id, NOW + timedelta(days=1), batch=1)
     assert (outcome.sent, outcome.retried) == (0, planning.planned)

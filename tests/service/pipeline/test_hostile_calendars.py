@@ -25,7 +25,13 @@ from service.email import SmtpConfig, SmtpMailer
 from service.pipeline.delivery import deliver_due
 from service.pipeline.planning import plan_upcoming
 from service.runtime import Runtime
-from service.storage import CalendarRepository, Database, PeopleRepository, PersonIn
+from service.storage import (
+    CalendarRepository,
+    Database,
+    PeopleRepository,
+    PersonIn,
+    PolicyRepository,
+)
 from tests.fixtures.pipeline import NOW, WINDOW, feed_bytes, runtime
 from tests.fixtures.smtp import Handler
 
@@ -149,6 +155,10 @@ async def test_hostile_colleague_feed_changes_nobody_else_email(
 
     handler, port = smtp
     rt = _smtp_runtime(database, tmp_path, port)
+    async with database.transaction() as session:
+        # Eve's two meetings are on one day: let both camera notes through to read them.
+        several = {"min_gap_minutes": 0, "kinds": {"camera_on": {"daily_cap": 3}}}
+        await PolicyRepository(session, tenant_id).save(None, several, "test")
     await plan_upcoming(rt, tenant_id, NOW + timedelta(days=1))
     await deliver_due(rt, tenant_id, NOW + timedelta(days=1))
     mail: dict[str, list[str]] = {}

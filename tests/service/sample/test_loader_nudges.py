@@ -57,4 +57,7 @@ def test_plan_nudges_sample_next_working_day_every_kind(now: datetime) -> None:
 
 
 def test_plan_nudges_anchor_tuesday_every_kind_too() -> None:
-    assert _plans_by_day(ANCHOR_NOW)[date(2026, 1, 6)] == set(NudgeKind)
+    # switch_to_video reaches a series' organiser once, the working day before its first
+    # instance: the sample's audio series all get theirs on the Monday.
+    expected = set(NudgeKind) - {NudgeKind.SWITCH_TO_VIDEO}
+    assert _plans_by_day(ANCHOR_NOW)[date(2026, 1, 6)] == expected

@@ -27,10 +27,17 @@ def _group() -> list[Participant]:
     return [person(ORG, organizer=True), person(ANA), person("p2@acme.test")]
 
 
+# These tests are about the daily cap across kinds: the kind's own cap and the hourly gap
+# are lifted so several camera_on nudges may fall on one day.
+LOOSE = {"min_gap_minutes": 0, "kinds": {"camera_on": {"daily_cap": 10}}}
+
+
+def _loose(**more: object) -> Policy:
+    return validate_policy({**LOOSE, **more})
+
+
 def _long_days() -> Policy:
-    return validate_policy(
-        {"working_hours": {"start": "07:00", "end": "23:00"}, "quiet_hours": {"enabled": False}}
-    )
+    return _loose(working_hours={"start": "07:00", "end": "23:00"}, quiet_hours={"enabled": False})
 
 
 def test_plan_daily_cap_counts_the_local_day_not_the_utc_day() -> None:
@@ -45,38 +52,41 @@ def test_plan_daily_cap_counts_the_local_day_not_the_utc_day() -> None:
 
 def test_plan_daily_cap_keeps_higher_priority_kinds() -> None:
     tz = "Europe/London"
+    hers = [person(ANA, organizer=True), person(ORG), person("p2@acme.test")]
     meetings = [
         meeting(at(2026, 11, 24, 9, 0, tz), _group(), key=1),
         meeting(at(2026, 11, 24, 10, 0, tz), _group(), key=2),
         meeting(at(2026, 11, 24, 11, 0, tz), _group(), key=3),
-        meeting(at(2026, 11, 24, 16, 0, tz), _group(), key=4, modality=Modality.AUDIO),
+        meeting(at(2026, 11, 24, 16, 0, tz), hers, key=4, series_id="team"),
         meeting(
             at(2026, 11, 24, 17, 0, tz),
-            [person(ORG, organizer=True), person(ANA)],
+            [person(ORG, organizer=True, name="Olu"), person(ANA, name="Ana")],
             key=5,
             one_on_one=True,
         ),
     ]
-    result = run(meetings, people=prefs_for([ANA], tz))
+    result = run(meetings, people=prefs_for([ANA], tz), policy=_loose())
     planned = {p.meeting_key: p.kind for p in plans_for(result, ANA)}
     assert planned == {
         5: NudgeKind.ONE_ON_ONE,
-        4: NudgeKind.SWITCH_TO_VIDEO,
+        4: NudgeKind.SOCIAL_MINUTE,
         1: NudgeKind.CAMERA_ON,
     }
     assert [(s.meeting_key, s.reason) for s in held_for(result, ANA)] == [
         (2, "daily cap"),
         (3, "daily cap"),
+        (4, "another nudge is planned for this meeting"),
     ]
 
 
 def test_plan_daily_cap_includes_history_of_the_local_day() -> None:
     meetings = [meeting(at(2026, 11, 24, h, 0, NY), _group(), key=h) for h in (9, 10, 11)]
     history = NudgeHistory(sent_per_person_day={(ANA, date(2026, 11, 24)): 2})
-    result = run(meetings, people=prefs_for([ANA], NY), history=history)
+    people = prefs_for([ANA], NY)
+    result = run(meetings, people=people, history=history, policy=_loose())
     assert [p.meeting_key for p in plans_for(result, ANA)] == [9]
     other_day = NudgeHistory(sent_per_person_day={(ANA, date(2026, 11, 23)): 3})
-    assert len(plans_for(run(meetings, people=prefs_for([ANA], NY), history=other_day), ANA)) == 3
+    assert len(plans_for(run(meetings, people, _loose(), other_day), ANA)) == 3
 
 
 def test_plan_daily_cap_zero_sends_nothing() -> None:
@@ -88,22 +98,24 @@ def test_plan_daily_cap_zero_sends_nothing() -> None:
 
 def test_plan_daily_cap_is_per_person() -> None:
     meetings = [meeting(at(2026, 11, 24, h, 0), _group(), key=h) for h in (9, 10, 11, 12)]
-    result = run(meetings, people=prefs_for([ORG, ANA], "UTC"))
+    result = run(meetings, people=prefs_for([ORG, ANA], "UTC"), policy=_loose())
     assert len(plans_for(result, ORG)) == 3
     assert len(plans_for(result, ANA)) == 3
 
 
 def test_plan_series_cap_within_one_run() -> None:
-    # A daily stand-up: camera_on at most once per 7 local days per person.
+    # A daily stand-up: camera_on at its first occurrence, then not within 7 local days, then
+    # backing off (two weeks after the first unanswered one).
     meetings = [
         meeting(at(2026, 11, 23, 9, 30) + timedelta(days=d), _group(), key=d, series_id="standup")
-        for d in range(0, 12)
+        for d in range(0, 16)
     ]
     result = run(meetings, people=prefs_for([ANA], "UTC"), now=at(2026, 11, 22, 0))
     planned = [local(p.due_at, "UTC").date() for p in plans_for(result, ANA)]
-    assert planned == [date(2026, 11, 23), date(2026, 11, 30)]
+    assert planned == [date(2026, 11, 23), date(2026, 12, 7)]
     reasons = {s.reason for s in held_for(result, ANA)}
     assert "already nudged for this series in the last 7 days" in reasons
+    assert "backing off: 14 days between nudges for this series" in reasons
 
 
 def test_plan_series_cap_from_history() -> None:
@@ -133,7 +145,9 @@ def test_plan_series_cap_is_per_kind_and_zero_turns_it_off() -> None:
     )
     result = run(meetings, people=prefs_for([ANA], "UTC"), history=history, now=at(2026, 11, 22, 0))
     assert len(plans_for(result, ANA)) == 1
-    no_cap = validate_policy({"kinds": {"camera_on": {"series_cap_days": 0}}})
+    no_cap = validate_policy(
+        {"kinds": {"camera_on": {"series_cap_days": 0, "backoff_weeks": [0], "max_unanswered": 0}}}
+    )
     result = run(meetings, people=prefs_for([ANA], "UTC"), policy=no_cap, now=at(2026, 11, 22, 0))
     assert len(plans_for(result, ANA)) == 3
 
@@ -141,9 +155,8 @@ def test_plan_series_cap_is_per_kind_and_zero_turns_it_off() -> None:
 def test_plan_suppressed_by_cap_does_not_use_up_the_series() -> None:
     # Monday's stand-up loses to the daily cap, so Tuesday's may still be nudged.
     policy = validate_policy({"max_per_person_per_day": 1})
-    monday_1on1 = meeting(
-        at(2026, 11, 23, 9, 0), [person(ORG, organizer=True), person(ANA)], key=100, one_on_one=True
-    )
+    pair = [person(ORG, organizer=True, name="Olu"), person(ANA, name="Ana")]
+    monday_1on1 = meeting(at(2026, 11, 23, 9, 0), pair, key=100, one_on_one=True)
     standups = [
         meeting(at(2026, 11, 23 + d, 10, 0), _group(), key=d, series_id="standup")
         for d in range(0, 2)

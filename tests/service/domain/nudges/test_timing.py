@@ -69,7 +69,8 @@ def test_plan_dst_weekly_series_keeps_its_weekly_nudge() -> None:
                 key=d, series_id="weekly-standup")
         for d in (23, 30)
     ]  # fmt: skip
-    result = run(meetings, people=prefs_for([ANA]), now=at(2026, 3, 20, 0))
+    weekly = validate_policy({"kinds": {"camera_on": {"backoff_weeks": [1]}}})
+    result = run(meetings, people=prefs_for([ANA]), policy=weekly, now=at(2026, 3, 20, 0))
     assert [local(p.due_at, "Europe/London").date() for p in plans_for(result, ANA)] == [
         date(2026, 3, 23),
         date(2026, 3, 30),
@@ -170,7 +171,9 @@ def test_plan_lead_minutes_from_policy() -> None:
 
 def test_plan_daily_briefing_batches_at_the_start_of_the_local_working_day() -> None:
     tz = "America/New_York"
-    policy = validate_policy({"delivery_mode": "daily_briefing"})
+    policy = validate_policy(
+        {"delivery_mode": "daily_briefing", "kinds": {"camera_on": {"daily_cap": 2}}}
+    )
     meetings = [
         meeting(at(2026, 11, 24, 10, 0, tz), [*_pair(), person("p2@acme.test")], key=1),
         meeting(at(2026, 11, 24, 15, 0, tz), [*_pair(), person("p2@acme.test")], key=2),
