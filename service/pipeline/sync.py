@@ -38,6 +38,7 @@ from service.domain.port import (
 from service.errors import NotFound
 from service.pipeline.connections import scrub_secret
 from service.pipeline.policies import tenant_policy
+from service.pipeline.reasons import stored_classification
 from service.runtime import Runtime, SyncLimits
 from service.storage import CalendarRepository, MeetingRepository, PeopleRepository
 from service.storage.repositories.meetings import rows_written
@@ -69,8 +70,8 @@ class SyncOutcome:
 def classify_page(
     meetings: Sequence[Meeting], patterns: Sequence[ProviderPattern] = ()
 ) -> list[tuple[Meeting, Classification]]:
-    """Classify every meeting of a page (the classifier never raises)."""
-    return [(meeting, classify(meeting, patterns)) for meeting in meetings]
+    """Classify every meeting of a page (the classifier never raises); reasons as stored."""
+    return [(meeting, stored_classification(classify(meeting, patterns))) for meeting in meetings]
 
 
 async def store_page(

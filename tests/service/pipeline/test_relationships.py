@@ -123,3 +123,30 @@ async def test_find_relationships_both_calendars_agree_lapsed_both_ways(
     found = await _findings(database, tenant_id, tmp_path, {ANA: real, BEN: real})
     assert [(i.person, i.contact) for i in found.lapsed[ANA]] == [(ANA, BEN)]
     assert [(i.person, i.contact) for i in found.lapsed[BEN]] == [(BEN, ANA)]
+
+
+DECLINED_CATCH_UP = """BEGIN:VEVENT
+UID:catch-up@example.com
+DTSTAMP:20261101T000000Z
+DTSTART:20261201T100000Z
+DTEND:20261201T103000Z
+SUMMARY:Catch-up
+LOCATION:https://us02web.zoom.us/j/85512345678
+ORGANIZER:mailto:{organizer}
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:{organizer}
+ATTENDEE;PARTSTAT=DECLINED:mailto:{other}
+END:VEVENT
+"""
+
+
+async def test_find_relationships_declined_catch_up_keeps_both_lists_quiet(
+    database: Database, tenant_id: int, tmp_path: Path
+) -> None:
+    # Ana and Ben met weekly until September; Ana invites Ben to a catch-up, and he declines.
+    # Neither report suggests "schedule a catch-up" with the other (a decline is not "nothing
+    # booked").
+    real = WEEKLY_1ON1.format(uid="real@example.com", organizer=ANA, other=BEN)
+    declined = DECLINED_CATCH_UP.format(organizer=ANA, other=BEN)
+    found = await _findings(database, tenant_id, tmp_path, {ANA: real + declined, BEN: real})
+    assert ANA not in found.lapsed
+    assert BEN not in found.lapsed
