@@ -54,8 +54,17 @@ def _meeting(payload: Mapping[str, object], default_tz: str = "UTC") -> Meeting:
     return result
 
 
-def test_export_package_api_is_normalise_event() -> None:
-    assert integrations.microsoft.__all__ == ["normalise_event"]
+def test_export_package_api_is_connector_client_and_normaliser() -> None:
+    assert integrations.microsoft.__all__ == [
+        "ClientConfig",
+        "GraphClient",
+        "InvalidAccount",
+        "MailboxUnavailable",
+        "MicrosoftAccount",
+        "MicrosoftConnector",
+        "SyncConfig",
+        "normalise_event",
+    ]
 
 
 def test_table_windows_zones_cover_cldr_and_resolve() -> None:
