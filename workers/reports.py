@@ -21,7 +21,7 @@ import structlog
 from service.domain.zones import known_zone
 from service.pipeline.policies import tenant_policy
 from service.pipeline.relationships import report_week
-from service.pipeline.weekly_reports import ReportOutcome, send_weekly_reports
+from service.pipeline.weekly_reports import ReportOutcome, report_due, send_weekly_reports
 from service.pipeline.weekly_reports import report_moment as report_moment
 from service.runtime import Runtime
 from service.storage import PeopleRepository, PersonRow, ReportRepository
@@ -58,7 +58,7 @@ def _zone_name(person: PersonRow) -> str:
 
 
 def _waiting(person: PersonRow, now: datetime) -> bool:
-    return person.active and not person.opted_out and now >= report_moment(now, _zone_name(person))
+    return person.active and not person.opted_out and report_due(now, _zone_name(person))
 
 
 async def send_reports_due(rt: Runtime, tenant_id: int) -> ReportRound:

@@ -68,6 +68,18 @@ def report_moment(now: datetime, timezone: str) -> datetime:
     return datetime.combine(day, REPORT_TIME, zone).astimezone(UTC)
 
 
+# A report is sent from its local report time for this long: a service that was down all
+# Monday still sends it on Tuesday, but nobody gets last week's report on a Sunday evening.
+REPORT_GRACE = timedelta(days=2)
+
+
+def report_due(now: datetime, timezone: str) -> bool:
+    """True while a person's weekly report may go out: from their local report time, for
+    `REPORT_GRACE`."""
+    moment = report_moment(now, timezone)
+    return moment <= now < moment + REPORT_GRACE
+
+
 @dataclass(slots=True)
 class ReportOutcome:
     """What a report run did."""
@@ -182,8 +194,8 @@ async def send_weekly_reports(rt: Runtime, tenant_id: int, policy: Policy) -> Re
         # Only a person's own calendar speaks for them: no calendar, no report.
         if person.opted_out or not person.active or person.id not in connected:
             continue
-        if now < report_moment(now, person.timezone):
-            continue  # their local report time has not come yet this week
+        if not report_due(now, person.timezone):
+            continue  # not their local report time (not yet, or that day has long passed)
         outcome.people += 1
         week_start = weeks[person.id]
         async with rt.db.session() as session:
