@@ -9,9 +9,11 @@ Adding a nudge kind, in this order (tests name the kind when step 3, 4 or 5 is l
    table in DESIGN.md ("Nudges"), say when it applies and to whom.
 3. `service/domain/nudges/planner.py`: its place in `PRIORITY` (and in the docstring's order).
 4. `service/domain/policy.py`: its default in `DEFAULT_SERIES_CAP_DAYS` (the policy's `kinds`
-   then accepts the kind's settings).
-5. `service/email/templates/phrases_<kind>.jinja`: `variants` and the macros subject, lead,
-   detail and short (`ideas` optional), as `service.email.phrases` states and checks.
+   then accepts the kind's settings: back-off, unanswered limit, daily cap), and in
+   `DEFAULT_MAX_UNANSWERED` when a series should hear about it less than three times.
+5. `service/email/templates/phrases_<kind>.jinja`: `variants` (at least the policy's 8 per
+   role) and the macros subject, lead, detail and short, with `ideas` (at least `IDEAS`, so
+   bodies rotate), as `service.email.phrases` states and checks.
 6. Only when the email needs more than the lead and detail paragraphs:
    `templates/nudge_<kind>.html` and `.txt`, extending `_nudge.*` (as social_minute adds its
    ideas); without them the renderer uses `_nudge.*`.
