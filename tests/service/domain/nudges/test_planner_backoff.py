@@ -152,9 +152,10 @@ def test_plan_one_on_one_pair_reads_different_lines() -> None:
         pair = [person(ORG, organizer=True, name="Olu"), person(ANA, name="Ana")]
         m = meeting(at(2026, 11, 24, 9, 0, TZ) + timedelta(days=day), pair, one_on_one=True)
         result = run([m], people=prefs_for([ORG, ANA], TZ))
-        lines = {p.person: split_variant(p.variant)[0] for p in result.plans}
+        lines = {p.person: split_variant(p.variant) for p in result.plans}
         assert len(lines) == 2
-        assert lines[ORG] % 2 != lines[ANA] % 2
+        assert lines[ORG][0] % 2 != lines[ANA][0] % 2
+        assert lines[ORG][1] != lines[ANA][1]  # and different questions
 
 
 @pytest.mark.parametrize(
