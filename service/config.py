@@ -103,6 +103,19 @@ class GoogleSettings(BaseModel):
     renew_before_s: int = Field(default=24 * 3600, ge=60)
 
 
+class MicrosoftSettings(BaseModel):
+    """The Microsoft 365 connector (`RAPPORT_MICROSOFT__*`): pages, retries, budgets."""
+
+    page_size: int = Field(default=50, ge=1, le=1000)
+    slack_days: int = Field(default=7, ge=1, le=60)
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1, le=10)
+    backoff_cap_s: float = Field(default=60.0, gt=0)
+    mailbox_concurrency: int = Field(default=4, ge=1, le=4)
+    mailbox_per_10min: float = Field(default=9_000.0, gt=0)
+    tenant_per_minute: float = Field(default=6_000.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Every setting: `RAPPORT_<NAME>`, groups nested with `__` (`RAPPORT_SMTP__HOST`)."""
 
@@ -128,6 +141,8 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = SchedulerSettings()
     sync: SyncSettings = SyncSettings()
     google: GoogleSettings = GoogleSettings()
+    microsoft: MicrosoftSettings = MicrosoftSettings()
+    ca_bundle: Path | None = None
 
     @field_validator("default_timezone")
     @classmethod

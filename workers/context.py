@@ -21,6 +21,9 @@ from integrations.google import (
     webhook_address,
 )
 from integrations.ics import FeedBudget, FetchPolicy, IcsConnector
+from integrations.microsoft import ClientConfig as MicrosoftClientConfig
+from integrations.microsoft import GraphClient, MicrosoftConnector
+from integrations.microsoft import SyncConfig as MicrosoftSyncConfig
 from service.config import (
     FeedSettings,
     FetchSettings,
@@ -149,6 +152,21 @@ def google_adapter(settings: Settings) -> GoogleConnector:
     return GoogleConnector(GoogleApi(client), SyncConfig(google.page_size, google.slack_days), push)
 
 
+def microsoft_adapter(settings: Settings) -> MicrosoftConnector:
+    """The Microsoft connector: its client (trust, budgets, retries) and pages."""
+    ms = settings.microsoft
+    client = MicrosoftClientConfig(
+        timeout_s=ms.timeout_s,
+        max_attempts=ms.max_attempts,
+        backoff_cap_s=ms.backoff_cap_s,
+        mailbox_concurrency=ms.mailbox_concurrency,
+        mailbox_per_10min=ms.mailbox_per_10min,
+        tenant_per_minute=ms.tenant_per_minute,
+        extra_ca=None if settings.ca_bundle is None else str(settings.ca_bundle),
+    )
+    return MicrosoftConnector(GraphClient(client), MicrosoftSyncConfig(ms.page_size, ms.slack_days))
+
+
 def default_connectors(settings: Settings) -> dict[str, Connector]:
     """The connectors this installation can use, by provider name."""
     return {
@@ -158,6 +176,7 @@ def default_connectors(settings: Settings) -> dict[str, Connector]:
             budget=feed_budget(settings.feed),
         ),
         "google": google_adapter(settings),
+        "microsoft": microsoft_adapter(settings),
     }
 
 
@@ -191,4 +210,7 @@ async def open_runtime(
                 close = getattr(connector, "close", None)
                 if callable(close):
                     close()
+                aclose = getattr(connector, "aclose", None)
+                if callable(aclose):
+                    await aclose()
         await db.dispose()

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from typer.exceptions import TyperException
 
-from service.cli import connect_google, jobs, views
+from service.cli import connect_google, connect_microsoft, jobs, views
 from service.cli import serve as serve_command
 from service.cli.admin import admin_app
 from service.cli.connect import connect_app
@@ -135,6 +135,7 @@ def worker() -> None:
 app.add_typer(admin_app, name="admin")
 app.add_typer(people_app, name="people")
 connect_app.command("google")(connect_google.google)
+connect_app.command("microsoft")(connect_microsoft.microsoft)
 app.add_typer(connect_app, name="connect")
 app.command("connections")(views.connections)
 app.command("meetings")(views.meetings)

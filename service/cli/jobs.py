@@ -66,17 +66,17 @@ def print_attention(console: Console, round_: SyncRound) -> None:
         )
 
 
-def print_directory(console: Console, directory: DirectoryRound) -> None:
-    """One line for a Google directory round: what changed, or why it could not run."""
+def print_directory(console: Console, directory: DirectoryRound, name: str = "Google") -> None:
+    """One line for a directory round: what changed, or why it could not run."""
     if directory.error is not None:
         console.print(
-            f"[yellow]needs attention:[/yellow] Google directory: {escape(directory.error)}",
+            f"[yellow]needs attention:[/yellow] {name} directory: {escape(directory.error)}",
             highlight=False,
             soft_wrap=True,
         )
         return
     console.print(
-        f"Google directory: {directory.people} people ({directory.created} new, "
+        f"{name} directory: {directory.people} people ({directory.created} new, "
         f"{directory.updated} changed, {directory.deactivated} no longer listed), "
         f"{directory.connected} calendars connected",
         highlight=False,
@@ -122,12 +122,16 @@ def sync(tenant: TenantOption) -> None:
 
     async def work(rt: Runtime) -> int:
         from workers.google import directory_round, keep_channels
+        from workers.microsoft import microsoft_directory_round
 
         tenant_id = await tenant_id_of(rt, tenant)
         await check_secrets(rt, tenant_id)
         directory = await directory_round(rt, tenant_id)  # Google Workspace installs only
         if directory is not None:
             print_directory(console, directory)
+        graph_directory = await microsoft_directory_round(rt, tenant_id)  # Microsoft 365 only
+        if graph_directory is not None:
+            print_directory(console, graph_directory, "Microsoft")
         with sync_progress_bar(console) as bar:
             round_ = await sync_tenant(rt, tenant_id, progress=RichSyncProgress(bar))
         console.print(_sync_table(round_))
@@ -137,6 +141,7 @@ def sync(tenant: TenantOption) -> None:
             for line in _channel_lines(channels):
                 console.print(escape(line), highlight=False, soft_wrap=True)
         directory_ok = directory is None or directory.error is None
+        directory_ok = directory_ok and (graph_directory is None or graph_directory.error is None)
         return 0 if round_.ok and directory_ok else 1
 
     run("sync", work)

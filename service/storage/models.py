@@ -365,6 +365,27 @@ class GoogleInstall(Base):
     created_at: Mapped[datetime] = _created()
 
 
+class MicrosoftInstall(Base):
+    """A tenant's Microsoft 365 install: its stored secret (directory tenant, client id, client
+    secret or certificate, authority and Graph URLs), and its health."""
+
+    __tablename__ = "microsoft_installs"
+    __table_args__ = (
+        UniqueConstraint("tenant_id"),
+        CheckConstraint(_one_of("status", CONNECTION_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    directory_tenant: Mapped[str] = mapped_column(String(200), nullable=False)
+    client_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    credentials_encrypted: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    directory_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = _created()
+
+
 class PushChannel(Base):
     """A provider's push channel on one calendar connection (Google `events.watch`).
 

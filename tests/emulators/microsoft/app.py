@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 from starlette.applications import Starlette
@@ -202,7 +202,7 @@ class GraphApp:
         responses = []
         for part in parts:
             split = urlsplit(str(part.get("url", "")))
-            path = split.path.removeprefix("/v1.0")
+            path = unquote(split.path).removeprefix("/v1.0")
             headers = {k.lower(): v for k, v in (part.get("headers") or {}).items()}
             status, answer_headers, answer = await self.dispatch(
                 str(part.get("method", "GET")).upper(), path,

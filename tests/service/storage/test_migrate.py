@@ -40,6 +40,7 @@ TABLES = {
     "reports",
     "feedback",
     "google_installs",
+    "microsoft_installs",
     "push_channels",
 }
 

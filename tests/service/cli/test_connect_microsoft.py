@@ -1,0 +1,99 @@
+"""`rapport connect microsoft`, then `sync`, `people`, `meetings`, `connections`, as an operator
+runs them, against the Graph emulator on HTTPS loopback (`--authority`, `--graph-url`,
+`RAPPORT_CA_BUNDLE`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.emulators.microsoft.fixtures import Graph, graph, graph_server
+from tests.fixtures.operator_cli import Operator
+
+__all__ = ["graph", "graph_server"]
+
+SOON = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+ANA, BEN, CAT = "ana@example.com", "ben@example.com", "cat@example.com"
+
+
+def _organisation(graph: Graph) -> None:
+    state = graph.state
+    ana = state.add_user(ANA, "Ana")
+    ben = state.add_user(BEN, "Ben", time_zone="Pacific Standard Time")
+    state.add_user(CAT, "Cat", aliases=("catherine@example.com",))
+    state.add_user("nomailbox@example.com")
+    nomail = state.user_id("nomailbox@example.com")
+    state.users[nomail]["mail"] = None  # no Exchange mailbox: left out
+    state.managers[ana] = ben
+    state.add_group("Engineering", [ana, ben])
+    state.add_event(ANA, "Soon", SOON, attendees=(BEN,))
+    state.add_series(ANA, "Weekly", SOON - timedelta(days=14), 6, attendees=(CAT,))
+
+
+def _operator(tmp_path: Path, graph: Graph) -> tuple[Operator, list[str]]:
+    rapport = Operator(tmp_path / "data", env={"RAPPORT_CA_BUNDLE": str(graph.running.ca_file)})
+    rapport.ok("admin", "create-tenant", "Acme")
+    secret = tmp_path / "secret.txt"
+    secret.write_text(str(graph.account.client_secret) + "\n", encoding="utf-8")
+    command = [
+        "connect", "microsoft", "--tenant", "acme",
+        "--directory-tenant", graph.state.tenant_id, "--client-id", graph.account.client_id,
+        "--client-secret-file", str(secret), "--authority", graph.running.authority_host,
+        "--graph-url", graph.running.graph_url,
+    ]  # fmt: skip
+    return rapport, command
+
+
+def test_connect_microsoft_then_sync_people_meetings_connections(
+    tmp_path: Path, graph: Graph
+) -> None:
+    _organisation(graph)
+    rapport, command = _operator(tmp_path, graph)
+    (shown,) = rapport.ok(*command)
+    assert shown["status"] == "ok"
+    assert "Calendars.Read" in shown["permissions"]  # type: ignore[operator]
+    sync = rapport("sync", "--tenant", "acme")
+    assert sync.exit_code == 0, sync.stderr
+    assert "Microsoft directory: 3 people (3 new" in sync.stderr
+    people = {p["email"]: p for p in rapport.ok("people", "--tenant", "acme")}
+    assert set(people) == {ANA, BEN, CAT}
+    assert people[ANA]["manager"] == BEN
+    assert people[CAT]["aliases"] == ["catherine@example.com"]
+    assert people[BEN]["time_zone"] == "America/Los_Angeles"
+    meetings = rapport.ok("meetings", "--tenant", "acme", "--person", ANA)
+    titles = sorted(str(m["title"]) for m in meetings)
+    assert "Soon" in titles
+    assert titles.count("Weekly") >= 3, titles
+    lines = rapport.ok("connections", "--tenant", "acme")
+    calendars = [line for line in lines if line.get("provider") == "microsoft"]
+    assert {c["person"] for c in calendars} == {ANA, BEN, CAT}
+    assert all(c["status"] == "ok" for c in calendars)
+    secret = str(graph.account.client_secret)
+    assert secret not in rapport.log()
+    assert secret not in sync.stdout + sync.stderr
+
+    # A second round: nothing changed, nothing duplicated.
+    again = rapport("sync", "--tenant", "acme")
+    assert again.exit_code == 0, again.stderr
+    assert len(rapport.ok("meetings", "--tenant", "acme", "--person", ANA)) == len(meetings)
+
+
+def test_connect_microsoft_wrong_secret_needs_attention_with_aadsts(
+    tmp_path: Path, graph: Graph
+) -> None:
+    _organisation(graph)
+    rapport, command = _operator(tmp_path, graph)
+    (tmp_path / "secret.txt").write_text("not-the-secret", encoding="utf-8")
+    result = rapport(*command)
+    assert result.exit_code == 1
+    assert "AADSTS7000215" in result.stdout
+    sync = rapport("sync", "--tenant", "acme")
+    assert sync.exit_code == 1
+    assert "needs attention: Microsoft directory" in sync.stderr
+    assert "AADSTS7000215" in sync.stderr
+
+
+def test_connect_microsoft_refuses_plain_http_authority(tmp_path: Path, graph: Graph) -> None:
+    rapport, command = _operator(tmp_path, graph)
+    command[command.index("--authority") + 1] = "http://login.example.com"
+    assert "https" in rapport.fails(*command)
