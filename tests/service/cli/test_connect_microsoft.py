@@ -97,3 +97,65 @@ def test_connect_microsoft_refuses_plain_http_authority(tmp_path: Path, graph: G
     rapport, command = _operator(tmp_path, graph)
     command[command.index("--authority") + 1] = "http://login.example.com"
     assert "https" in rapport.fails(*command)
+
+
+def test_sync_microsoft_changes_deletions_and_expired_token_without_ghosts(
+    tmp_path: Path, graph: Graph
+) -> None:
+    _organisation(graph)
+    state = graph.state
+    moved = state.add_event(ANA, "Moved", SOON + timedelta(hours=2))
+    gone = state.add_event(ANA, "Gone", SOON + timedelta(hours=4))
+    rapport, command = _operator(tmp_path, graph)
+    rapport.ok(*command)
+    assert rapport("sync", "--tenant", "acme").exit_code == 0
+
+    def titles() -> list[str]:
+        found = rapport.ok("meetings", "--tenant", "acme", "--person", ANA)
+        return sorted(str(m["title"]) for m in found if m.get("status") != "cancelled")
+
+    before = titles()
+    assert {"Moved", "Gone"} <= set(before)
+    state.delete_event(ANA, gone)
+    state.update_event(ANA, moved, start=SOON + timedelta(hours=5), end=SOON + timedelta(hours=6))
+    state.add_event(ANA, "New", SOON + timedelta(hours=8))
+    state.replay = True  # a replayed item changes no row
+    assert rapport("sync", "--tenant", "acme").exit_code == 0
+    after = titles()
+    assert "Gone" not in after
+    assert after.count("Moved") == 1
+    assert "New" in after
+
+    # The delta token expires and an event is deleted meanwhile: the baseline sweeps it.
+    state.expire_delta_tokens()
+    new = next(i for i, item in state.mailboxes[state.user_id(ANA)].items.items()
+               if item.payload["subject"] == "New")  # fmt: skip
+    state.delete_event(ANA, new)
+    sync = rapport("sync", "--tenant", "acme")
+    assert sync.exit_code == 0, sync.stderr
+    final = titles()
+    assert "New" not in final
+    assert final.count("Moved") == 1
+    assert final.count("Soon") == 1
+
+
+def test_sync_microsoft_revoked_consent_marks_connections_with_aadsts(
+    tmp_path: Path, graph: Graph
+) -> None:
+    _organisation(graph)
+    rapport, command = _operator(tmp_path, graph)
+    rapport.ok(*command)
+    assert rapport("sync", "--tenant", "acme").exit_code == 0
+    graph.state.client_error = (
+        "invalid_client",
+        "AADSTS7000112: Application is disabled.",
+    )
+    graph.state.tokens.clear()  # Graph refuses the old token: one refresh meets the refusal
+    sync = rapport("sync", "--tenant", "acme")
+    assert sync.exit_code == 1
+    assert "AADSTS7000112" in sync.stderr
+    lines = rapport.ok("connections", "--tenant", "acme")
+    calendars = [line for line in lines if line.get("provider") == "microsoft"]
+    assert calendars
+    assert all(c["status"] == "auth_revoked" for c in calendars)
+    assert all("AADSTS7000112" in str(c["message"]) for c in calendars)
