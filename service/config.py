@@ -114,6 +114,8 @@ class MicrosoftSettings(BaseModel):
     mailbox_concurrency: int = Field(default=4, ge=1, le=4)
     mailbox_per_10min: float = Field(default=9_000.0, gt=0)
     tenant_per_minute: float = Field(default=6_000.0, gt=0)
+    subscription_minutes: int = Field(default=4230, ge=45, le=10_080)
+    renew_before_s: int = Field(default=12 * 3600, ge=60)
 
 
 class Settings(BaseSettings):

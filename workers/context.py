@@ -24,6 +24,7 @@ from integrations.ics import FeedBudget, FetchPolicy, IcsConnector
 from integrations.microsoft import ClientConfig as MicrosoftClientConfig
 from integrations.microsoft import GraphClient, MicrosoftConnector
 from integrations.microsoft import SyncConfig as MicrosoftSyncConfig
+from integrations.microsoft.push import SubscriptionConfig, graph_webhook_address
 from service.config import (
     FeedSettings,
     FetchSettings,
@@ -164,7 +165,14 @@ def microsoft_adapter(settings: Settings) -> MicrosoftConnector:
         tenant_per_minute=ms.tenant_per_minute,
         extra_ca=None if settings.ca_bundle is None else str(settings.ca_bundle),
     )
-    return MicrosoftConnector(GraphClient(client), MicrosoftSyncConfig(ms.page_size, ms.slack_days))
+    push = SubscriptionConfig(
+        address=graph_webhook_address(settings.base_url),
+        ttl_minutes=ms.subscription_minutes,
+        renew_before_s=ms.renew_before_s,
+    )
+    return MicrosoftConnector(
+        GraphClient(client), MicrosoftSyncConfig(ms.page_size, ms.slack_days), push
+    )
 
 
 def default_connectors(settings: Settings) -> dict[str, Connector]:

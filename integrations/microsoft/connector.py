@@ -30,6 +30,7 @@ from integrations.microsoft.account import InvalidAccount, MicrosoftAccount
 from integrations.microsoft.client import GraphClient, MailboxUnavailable, Request, Response
 from integrations.microsoft.cursor import GraphCursor, id_key
 from integrations.microsoft.normalise import normalise_event
+from integrations.microsoft.push import SubscriptionConfig
 from integrations.payload import mapping, text
 from service.domain.port import (
     AuthRevoked,
@@ -83,10 +84,16 @@ class MicrosoftConnector:
     provider: ClassVar[str] = "microsoft"
     features: ClassVar[Feature] = Feature.INCREMENTAL | Feature.PUSH | Feature.BATCH
 
-    def __init__(self, client: GraphClient | None = None, config: SyncConfig | None = None) -> None:
+    def __init__(
+        self,
+        client: GraphClient | None = None,
+        config: SyncConfig | None = None,
+        push: SubscriptionConfig | None = None,
+    ) -> None:
         """Use `client` for the calls (one per process: it holds the limits and token caches)."""
         self.client = client or GraphClient()
         self.config = config or SyncConfig()
+        self.push = push or SubscriptionConfig()
         self._accounts: dict[str, MicrosoftAccount] = {}
         self.prefetched: dict[str, Response | ConnectorError] = {}
 

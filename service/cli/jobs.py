@@ -122,7 +122,8 @@ def sync(tenant: TenantOption) -> None:
 
     async def work(rt: Runtime) -> int:
         from workers.google import directory_round, keep_channels
-        from workers.microsoft import microsoft_directory_round
+        from workers.microsoft import POLL_ONLY as MS_POLL_ONLY
+        from workers.microsoft import keep_subscriptions, microsoft_directory_round
 
         tenant_id = await tenant_id_of(rt, tenant)
         await check_secrets(rt, tenant_id)
@@ -140,6 +141,10 @@ def sync(tenant: TenantOption) -> None:
             channels = await keep_channels(rt, tenant_id)
             for line in _channel_lines(channels):
                 console.print(escape(line), highlight=False, soft_wrap=True)
+        if graph_directory is not None:
+            subscriptions = await keep_subscriptions(rt, tenant_id)
+            if subscriptions.poll_only:
+                console.print(f"Microsoft: {MS_POLL_ONLY}", highlight=False, soft_wrap=True)
         directory_ok = directory is None or directory.error is None
         directory_ok = directory_ok and (graph_directory is None or graph_directory.error is None)
         return 0 if round_.ok and directory_ok else 1

@@ -12,14 +12,20 @@ The Graph calls happen in `workers.microsoft`; these use cases each run one tran
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 
 import structlog
 
-from service.pipeline.google import DirectoryApplied
+from service.pipeline.google import DirectoryApplied, token_hash
 from service.runtime import Runtime
 from service.storage import CalendarRepository, PeopleRepository, PersonIn
-from service.storage.repositories.google import GoogleInstallRepository
+from service.storage.repositories.google import (
+    ChannelRow,
+    GoogleInstallRepository,
+    PushChannelRepository,
+    tenant_of_channel,
+)
 from service.storage.repositories.microsoft import (
     ConnectionRow,
     MicrosoftInstallRepository,
@@ -111,3 +117,26 @@ async def apply_microsoft_directory(
         created=outcome.created, deactivated=outcome.deactivated, connected=outcome.connected,
     )  # fmt: skip
     return outcome
+
+
+async def subscription_for_notification(
+    rt: Runtime, subscription_id: str, client_state: str | None
+) -> tuple[int, ChannelRow] | None:
+    """The (tenant id, subscription) a Graph notification is for, when its clientState matches.
+
+    Our clientState starts with the tenant's prefix (`r<id>-`), so the subscription is looked
+    up inside that tenant only; the clientState is compared by its hash in constant time.
+    None for anything that does not match: the caller changes nothing.
+    """
+    if not client_state or not subscription_id or len(client_state) > 128:
+        return None
+    tenant_id = tenant_of_channel(client_state)
+    if tenant_id is None:
+        return None
+    async with rt.db.session() as session:
+        row = await PushChannelRepository(session, tenant_id).get(subscription_id)
+    if row is None:
+        return None
+    return (
+        (tenant_id, row) if hmac.compare_digest(row.token_hash, token_hash(client_state)) else None
+    )

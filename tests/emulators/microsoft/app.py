@@ -487,7 +487,7 @@ class GraphApp:
             + str(uuid.uuid4())
         )
         try:
-            async with httpx.AsyncClient(verify=self.state.verify, timeout=10) as client:
+            async with self.state.webhook_client() as client:
                 answer = await client.post(
                     url,
                     params={"validationToken": token},
@@ -503,6 +503,6 @@ class GraphApp:
 
     async def notify(self, payload: Mapping[str, object], url: str) -> int:
         """POST a notification collection to `url` like Graph; returns the status."""
-        async with httpx.AsyncClient(verify=self.state.verify, timeout=10) as client:
+        async with self.state.webhook_client() as client:
             answer = await client.post(url, json=payload)
         return answer.status_code

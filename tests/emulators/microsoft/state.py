@@ -16,6 +16,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
 
@@ -101,9 +103,9 @@ class GraphEmulator:
         self.subscriptions: dict[str, dict[str, object]] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path) served, $batch parts included
         self.max_page = 1000
-        self.verify: ssl.SSLContext | str | bool = (
-            True  # how the emulator checks our webhook's certificate
-        )
+        self.verify: ssl.SSLContext | str | bool = True  # how our webhook's TLS is checked
+        # Where Graph's calls to our webhook go (tests: the app through ASGITransport).
+        self.webhook_transport: httpx.AsyncBaseTransport | None = None
 
     # -- set-up -------------------------------------------------------------------------------
 
@@ -322,6 +324,12 @@ class GraphEmulator:
     def calls(self, fragment: str) -> int:
         """How many requests (batch parts included) had `fragment` in their path."""
         return sum(1 for _, path in self.requests if fragment in path)
+
+    def webhook_client(self) -> httpx.AsyncClient:
+        """The client Graph's own calls to our webhook use (handshake, notifications)."""
+        if self.webhook_transport is not None:
+            return httpx.AsyncClient(transport=self.webhook_transport, timeout=10)
+        return httpx.AsyncClient(verify=self.verify, timeout=10)
 
     def notification(
         self,
