@@ -209,7 +209,8 @@ class Calendar:
         if not rules:
             start, _ = parse_when(_mapping(resource["start"]))
             end, _ = parse_when(_mapping(resource["end"]))
-            yield event_id, Entry(copy.deepcopy(resource), 0, event_id, start, end)
+            # A shallow copy: nested values are never changed in place (put() stores copies).
+            yield event_id, Entry(dict(resource), 0, event_id, start, end)
             return
         for original in self._occurrences(resource):
             payload = self._instance(resource, original)
