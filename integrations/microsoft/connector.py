@@ -95,7 +95,7 @@ class MicrosoftConnector:
         self.config = config or SyncConfig()
         self.push = push or SubscriptionConfig()
         self._accounts: dict[str, MicrosoftAccount] = {}
-        self.prefetched: dict[str, Response | ConnectorError] = {}
+        self.prefetched: dict[str, tuple[str, Response | ConnectorError]] = {}
 
     async def aclose(self) -> None:
         """Close the client's connections."""
@@ -125,28 +125,29 @@ class MicrosoftConnector:
         """Steady-state rounds: ask every usable cursor's first delta page through `$batch`
         (20 mailboxes a request); `pull` then starts from the page already here. Returns how
         many first pages were fetched."""
-        asked: list[tuple[str, CalendarRef]] = []
         by_source: dict[str, list[tuple[str, CalendarRef, str]]] = {}
         for calendar in calendars:
-            cursor = GraphCursor.parse(cursors.get(self._key(calendar)))
+            cursor = GraphCursor.parse(cursors.get(self.cache_key(calendar)))
             if cursor is None:
                 continue
             by_source.setdefault(calendar.source, []).append(
-                (self._key(calendar), calendar, cursor.link)
+                (self.cache_key(calendar), calendar, cursor.link)
             )
         fetched = 0
         for source, group in by_source.items():
             account = self.account(source)
             requests_ = [Request(link, headers=self.headers()) for _, _, link in group]
             answers = await self.client.batch(account, requests_)
-            for (key, calendar, _), answer in zip(group, answers, strict=True):
-                self.prefetched[key] = answer
-                asked.append((key, calendar))
+            for (key, _, link), answer in zip(group, answers, strict=True):
+                self.prefetched[key] = (link, answer)
                 fetched += 1
+            if len(self.prefetched) > 100_000:  # never pulled: keep memory bounded
+                self.prefetched.clear()
         return fetched
 
     @staticmethod
-    def _key(calendar: CalendarRef) -> str:
+    def cache_key(calendar: CalendarRef) -> str:
+        """Which mailbox of which install a calendar is (prefetched pages are kept by it)."""
         return f"{calendar.source[-40:]}|{calendar.calendar_id or calendar.owner}"
 
     async def pull(
@@ -156,7 +157,9 @@ class MicrosoftConnector:
         account = self.account(calendar.source)
         previous = GraphCursor.parse(cursor)
         mailbox = calendar.calendar_id or calendar.owner
-        first = self.prefetched.pop(self._key(calendar), None)
+        held = self.prefetched.pop(self.cache_key(calendar), None)
+        # A page fetched for another cursor (synced meanwhile) is not this round's.
+        first = held[1] if held is not None and previous and held[0] == previous.link else None
         if previous is not None and previous.covers(window):
             reader = _Reader(self, account, calendar, mailbox, previous, full=False)
             link = previous.link

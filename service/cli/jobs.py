@@ -123,7 +123,11 @@ def sync(tenant: TenantOption) -> None:
     async def work(rt: Runtime) -> int:
         from workers.google import directory_round, keep_channels
         from workers.microsoft import POLL_ONLY as MS_POLL_ONLY
-        from workers.microsoft import keep_subscriptions, microsoft_directory_round
+        from workers.microsoft import (
+            keep_subscriptions,
+            microsoft_directory_round,
+            prefetch_round,
+        )
 
         tenant_id = await tenant_id_of(rt, tenant)
         await check_secrets(rt, tenant_id)
@@ -133,6 +137,7 @@ def sync(tenant: TenantOption) -> None:
         graph_directory = await microsoft_directory_round(rt, tenant_id)  # Microsoft 365 only
         if graph_directory is not None:
             print_directory(console, graph_directory, "Microsoft")
+            await prefetch_round(rt, tenant_id)  # first delta pages, 20 mailboxes a $batch
         with sync_progress_bar(console) as bar:
             round_ = await sync_tenant(rt, tenant_id, progress=RichSyncProgress(bar))
         console.print(_sync_table(round_))

@@ -177,6 +177,7 @@ class GraphApp:
             )
             return JSONResponse(body, status, headers)
         path = "/" + request.path_params["path"]
+        self.state.http.append(path)
         query = dict(parse_qsl(request.url.query, keep_blank_values=True))
         raw = await request.body()
         body = json.loads(raw) if raw else None

@@ -103,6 +103,7 @@ class GraphEmulator:
         self.subscriptions: dict[str, dict[str, object]] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path) served, $batch parts included
         self.max_page = 1000
+        self.http: list[str] = []  # paths of the HTTP requests themselves ($batch one each)
         self.verify: ssl.SSLContext | str | bool = True  # how our webhook's TLS is checked
         # Where Graph's calls to our webhook go (tests: the app through ASGITransport).
         self.webhook_transport: httpx.AsyncBaseTransport | None = None

@@ -162,14 +162,16 @@ async def test_prefetch_microsoft_first_pages_in_one_batch(
         graph.state.add_user(owner)
         graph.state.add_event(owner, "Hello", BASE)
         calendar = ref(graph, owner)
-        cursors[connector._key(calendar)] = (await pull_all(connector, calendar, None))[-1].cursor
+        cursors[connector.cache_key(calendar)] = (await pull_all(connector, calendar, None))[
+            -1
+        ].cursor
     graph.state.add_event(owners[5], "Changed", BASE + timedelta(hours=1))
     before = connector.client.calls
     assert await connector.prefetch([ref(graph, o) for o in owners], cursors) == 20
     changed = []
     for owner in owners:
         calendar = ref(graph, owner)
-        pages = await pull_all(connector, calendar, cursors[connector._key(calendar)])
+        pages = await pull_all(connector, calendar, cursors[connector.cache_key(calendar)])
         changed += [m.title for p in pages for m in p.meetings]
     assert changed == ["Changed"]
     assert connector.client.calls - before == 1  # one $batch for 20 mailboxes

@@ -72,9 +72,13 @@ def test_connect_microsoft_then_sync_people_meetings_connections(
     assert secret not in rapport.log()
     assert secret not in sync.stdout + sync.stderr
 
-    # A second round: nothing changed, nothing duplicated.
+    # A second round: nothing changed, nothing duplicated; the steady round's delta requests
+    # go out in one $batch (3 mailboxes), none on its own.
+    graph.state.http.clear()
     again = rapport("sync", "--tenant", "acme")
     assert again.exit_code == 0, again.stderr
+    assert graph.state.http.count("/$batch") == 2  # managers + mailboxSettings, then deltas
+    assert not [p for p in graph.state.http if p.endswith("/calendarView/delta")]
     assert len(rapport.ok("meetings", "--tenant", "acme", "--person", ANA)) == len(meetings)
 
 
