@@ -136,7 +136,7 @@ async def check_secrets(rt: Runtime, tenant_id: int | None = None) -> int:
             if install is not None:
                 checked += 1
                 if not box.opens(install.credentials_encrypted):
-                    unopened.append(0)  # the tenant's Google install (connection 0)
+                    unopened.append(0)  # 0: the tenant's Google install, not a connection
     if unopened:
         raise SecretKeyError(_unopened_message(unopened))
     return checked
@@ -172,7 +172,7 @@ async def rotate_secrets(rt: Runtime, tenant_id: int | None = None) -> int:
             if install is not None:
                 await installs.set_credentials(box.rotate(install.credentials_encrypted))
             await session.commit()
-        rotated += len(tokens)
+        rotated += len(tokens) + (install is not None)
         log.info("secrets.rotated", tenant_id=tenant, count=len(tokens))
     return rotated
 

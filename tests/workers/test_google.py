@@ -6,11 +6,14 @@ thing not Rapport's is the emulated Google on loopback.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from integrations.google import GoogleConnector, PushConfig
+from service.pipeline.connections import check_secrets, rotate_secrets
 from service.pipeline.google import google_connections
 from service.runtime import Runtime, fixed_clock
+from service.secrets import SecretBox, new_key
 from service.storage import CalendarRepository, PeopleRepository
 from tests.emulators.google.fixtures import (
     ADMIN,
@@ -235,8 +238,6 @@ def _lower(headers: dict[str, str]) -> dict[str, str]:
 
 
 def dataclasses_replace_clock(rt: Runtime, now: datetime) -> Runtime:
-    import dataclasses
-
     return dataclasses.replace(rt, clock=fixed_clock(now))
 
 
@@ -259,3 +260,17 @@ async def test_sync_rate_limited_records_error_then_recovers(google_setup: Setup
     assert "rateLimitExceeded" in (attention.message or "")
     recovered = await sync_tenant(google_setup.rt, google_setup.tenant_id)
     assert recovered.ok
+
+
+async def test_rotated_secret_keys_still_open_the_install(google_setup: Setup) -> None:
+    await directory_round(google_setup.rt, google_setup.tenant_id)
+    fresh = new_key()
+    rotated_rt = dataclasses.replace(
+        google_setup.rt, secrets=SecretBox([fresh.encode(), google_setup.secret_key.encode()])
+    )
+    assert await rotate_secrets(rotated_rt, google_setup.tenant_id) == 5  # 4 calendars + install
+    only_new = dataclasses.replace(google_setup.rt, secrets=SecretBox([fresh.encode()]))
+    assert await check_secrets(only_new, google_setup.tenant_id) == 5
+    found = await directory_round(only_new, google_setup.tenant_id)
+    assert found is not None
+    assert found.error is None

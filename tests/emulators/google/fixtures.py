@@ -154,6 +154,7 @@ class Setup:
     rt: Runtime
     tenant_id: int
     google: GoogleEmulator
+    secret_key: str
 
 
 @pytest.fixture
@@ -161,6 +162,7 @@ async def google_setup(database: Database, tenant_id: int, tmp_path: Path) -> As
     """A tenant with the emulated workspace installed (no directory round yet), its runtime."""
     emulator = workspace()
     emulator.clock = NOW.timestamp  # channel expirations on the tests' clock
+    secret_key = new_key()
     with running_emulator(emulator) as url:
         connector = GoogleConnector(GoogleApi(FAST), SyncConfig(), PushConfig(address=PUBLIC))
         rt = Runtime(
@@ -171,12 +173,12 @@ async def google_setup(database: Database, tenant_id: int, tmp_path: Path) -> As
             reports_dir=tmp_path / "reports",
             clock=fixed_clock(NOW),
             connectors={"google": connector},
-            secrets=SecretBox([new_key().encode()]),
+            secrets=SecretBox([secret_key.encode()]),
         )
         await save_google_install(rt, tenant_id, ADMIN, account_for(url).dump())
         try:
             async with asyncio.timeout(LIMIT_S):
-                yield Setup(rt, tenant_id, emulator)
+                yield Setup(rt, tenant_id, emulator, secret_key)
         finally:
             connector.close()
 
