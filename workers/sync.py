@@ -26,7 +26,7 @@ from service.domain.port import SyncWindow
 from service.errors import NotFound
 from service.pipeline.connections import calendar_ref, scrub_secret
 from service.pipeline.policies import tenant_policy
-from service.pipeline.sync import SyncScope, sync_calendar, sync_scope
+from service.pipeline.sync import SyncScope, internal_error, sync_calendar, sync_scope
 from service.runtime import Runtime
 from service.secrets import SecretKeyError
 from service.storage import CalendarRepository, CalendarRow, PeopleRepository, PersonRow
@@ -38,7 +38,6 @@ FUTURE = timedelta(days=15)
 DAY = timedelta(days=1)
 EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday
 OK, SKIPPED = "ok", "skipped"
-MAX_MESSAGE = 300
 
 
 def sync_window(now: datetime, policy: Policy) -> SyncWindow:
@@ -139,12 +138,8 @@ async def round_scope(rt: Runtime, tenant_id: int) -> SyncScope:
 
 
 def unexpected(exc: BaseException) -> str:
-    """A short message for an error nobody expected: its type and first line, cut short."""
-    lines = str(exc).strip().splitlines()
-    first = lines[0] if lines else ""
-    if len(first) > MAX_MESSAGE:
-        first = first[: MAX_MESSAGE - 1] + "…"
-    return f"unexpected error ({type(exc).__name__})" + (f": {first}" if first else "")
+    """A short message for an error nobody expected: its class only; the details are logged."""
+    return internal_error(exc)
 
 
 def _scrub(message: str, secret: str | None) -> str:

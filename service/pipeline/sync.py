@@ -129,15 +129,30 @@ async def sync_scope(rt: Runtime, tenant_id: int, window: SyncWindow) -> SyncSco
     )
 
 
+def internal_error(error: BaseException, secret: str | None = None) -> str:
+    """What to record for an error outside the connector vocabulary: its class only.
+
+    Its text may carry SQL, paths or payloads, so it goes to the log (cut short), never to a
+    connection's message.
+    """
+    name = type(error).__name__
+    detail = str(error)[: MAX_ERROR * 4]
+    if secret:
+        detail = scrub_secret(detail, secret)
+    detail = " ".join(detail.split())[:MAX_ERROR]
+    log.error("sync.internal_error", error=name, detail=detail)
+    return f"internal error ({name}); see the log"
+
+
 def error_message(error: BaseException, secret: str | None = None) -> str:
     """A failure as one short line to record and show: never the secret, at most `MAX_ERROR`.
 
     A connector error says what went wrong in its own words; anything else is named by its
-    type (it escaped the connector's error vocabulary).
+    type only (`internal_error`: it escaped the connector's error vocabulary).
     """
-    text = str(error) or type(error).__name__
     if not isinstance(error, ConnectorError):
-        text = f"unexpected error ({type(error).__name__}): {text}"
+        return internal_error(error, secret)
+    text = str(error) or type(error).__name__
     if secret:
         text = scrub_secret(text, secret)
     line = " ".join(text[: MAX_ERROR * 4].split())

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
+
+from sqlalchemy.exc import OperationalError
 
 from service.domain.policy import Policy
+from service.domain.port import CalendarRef, Feature, PullPage, SyncWindow
 from service.email import MaildirOutbox
 from service.secrets import load_secret_box, new_key
 from service.storage import (
@@ -26,6 +31,7 @@ from workers.sync import (
     sync_phase,
     sync_tenant,
     sync_window,
+    unexpected,
 )
 
 ANA, BEN, CAT = "ana@example.com", "ben@example.com", "cat@example.com"
@@ -182,3 +188,39 @@ async def test_sync_tenant_due_every_syncs_only_due_connections(
     assert again.results == []
     later = dataclasses.replace(rt, clock=lambda: NOW + interval)
     assert len((await sync_tenant(later, tenant_id, interval)).results) == 2
+
+
+class _DatabaseBroke:
+    """A connector whose pull fails the way a database driver does: SQL text in the message."""
+
+    provider: ClassVar[str] = "ics"
+    features: ClassVar[Feature] = Feature(0)
+
+    def pull(
+        self, calendar: CalendarRef, cursor: str | None, window: SyncWindow
+    ) -> AsyncIterator[PullPage]:
+        raise OperationalError(
+            "UPDATE calendar_connections SET credentials_encrypted=? WHERE id=?",
+            {},
+            Exception("locked"),
+        )
+
+
+async def test_sync_connection_unexpected_error_stores_no_internals(
+    database: Database, tenant_id: int, tmp_path: Path, feeds: RunningServer
+) -> None:
+    rt = worker_runtime(database, MaildirOutbox(tmp_path / "out"), tmp_path)
+    team = await make_team(rt, tenant_id, feeds, [ANA])
+    broken = dataclasses.replace(rt, connectors={"ics": _DatabaseBroke()})
+    result = await sync_connection(broken, tenant_id, team.connections[ANA])
+    assert result.status == "error"
+    assert result.message == "internal error (OperationalError); see the log"
+    async with database.session() as session:
+        row = await CalendarRepository(session, tenant_id).get(team.connections[ANA])
+    assert row is not None
+    assert row.last_error == "internal error (OperationalError); see the log"
+
+
+def test_unexpected_names_only_the_class() -> None:
+    error = ValueError("SELECT * FROM people WHERE email = 'ana@example.com'")
+    assert unexpected(error) == "internal error (ValueError); see the log"
