@@ -33,6 +33,7 @@ from service.runtime import Runtime
 from workers.cron import Schedule, tenant_ids
 from workers.google import google_housekeeping
 from workers.maintenance import run_maintenance
+from workers.microsoft import microsoft_housekeeping
 from workers.nudges import HANDED_BACK, deliver, hand_back, next_due, plan
 from workers.reports import send_reports_due
 from workers.sync import sync_tenant, unexpected
@@ -212,6 +213,7 @@ class Scheduler:
             if maintained is None or now - maintained >= MAINTENANCE_EVERY_S:
                 await run_maintenance(self.rt, tenant_id)
                 await google_housekeeping(self.rt, tenant_id)  # directory round, channels
+                await microsoft_housekeeping(self.rt, tenant_id)  # directory, subscriptions
                 self._maintained_at[tenant_id] = time.monotonic()
         return self._poll()
 

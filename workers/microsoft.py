@@ -315,3 +315,21 @@ async def prefetch_round(rt: Runtime, tenant_id: int) -> int:
     except ConnectorError as exc:  # each pull then asks on its own and records its error
         log.info("microsoft.prefetch_failed", tenant_id=tenant_id, error=type(exc).__name__)
         return 0
+
+
+async def microsoft_housekeeping(rt: Runtime, tenant_id: int) -> DirectoryRound | None:
+    """The periodic Microsoft work of a tenant (hourly in `rapport serve`): a directory round,
+    then the subscriptions kept; None when the tenant has no Microsoft install."""
+    if await microsoft_install(rt, tenant_id) is None:
+        return None
+    found = await microsoft_directory_round(rt, tenant_id)
+    await keep_subscriptions(rt, tenant_id)
+    return found
+
+
+def poll_only_reason(rt: Runtime) -> str | None:
+    """Why Microsoft mailboxes are polled only (no notifications), or None when subscribed."""
+    connector = microsoft_connector(rt)
+    if connector is None or connector.push.address is None:
+        return POLL_ONLY
+    return None

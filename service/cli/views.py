@@ -64,6 +64,7 @@ def connections(tenant: TenantOption) -> None:
 
         tenant_id = await tenant_id_of(rt, tenant)
         push = await google_push(rt, tenant_id)  # Google connections: channel or poll only
+        graph_push = await microsoft_push(rt, tenant_id)  # Microsoft: subscription or poll only
         async with rt.db.session() as session:
             async for row, email in CalendarRepository(session, tenant_id).iter_with_owner():
                 record = {
@@ -77,6 +78,9 @@ def connections(tenant: TenantOption) -> None:
                 if row.provider == "google" and push is not None:
                     poll_only, held = push
                     record["push"] = poll_only or held.get(row.id, "no channel yet")
+                if row.provider == "microsoft" and graph_push is not None:
+                    poll_only, held = graph_push
+                    record["push"] = poll_only or held.get(row.id, "no subscription yet")
                 emit(record)
         return 0
 
@@ -109,6 +113,36 @@ async def google_push(rt: Runtime, tenant_id: int) -> tuple[str | None, dict[int
     )
     held = {
         channel.connection_id: f"channel until {iso(channel.expires_at)}"
+        for channel, _ in await channels(rt, tenant_id)
+    }
+    return poll_only_reason(rt), held
+
+
+async def microsoft_push(rt: Runtime, tenant_id: int) -> tuple[str | None, dict[int, str]] | None:
+    """For Microsoft connections: why they are polled only (None: subscribed) and each one's
+    subscription expiry; None without a Microsoft install. Emits the install's line first."""
+    from service.cli.running import iso
+    from service.pipeline.google import channels
+    from service.pipeline.microsoft import microsoft_install
+    from workers.microsoft import poll_only_reason
+
+    loaded = await microsoft_install(rt, tenant_id)
+    if loaded is None:
+        return None
+    install = loaded[0]
+    emit(
+        {
+            "id": None,
+            "provider": "microsoft",
+            "person": install.directory_tenant,
+            "kind": "directory",
+            "status": install.status,
+            "message": install.last_error,
+            "last_sync": iso(install.directory_synced_at),
+        }
+    )
+    held = {
+        channel.connection_id: f"subscription until {iso(channel.expires_at)}"
         for channel, _ in await channels(rt, tenant_id)
     }
     return poll_only_reason(rt), held

@@ -65,9 +65,15 @@ def test_connect_microsoft_then_sync_people_meetings_connections(
     assert "Soon" in titles
     assert titles.count("Weekly") >= 3, titles
     lines = rapport.ok("connections", "--tenant", "acme")
-    calendars = [line for line in lines if line.get("provider") == "microsoft"]
+    directory = [line for line in lines if line.get("kind") == "directory"]
+    assert directory[0]["status"] == "ok"
+    assert directory[0]["person"] == graph.state.tenant_id
+    calendars = [
+        line for line in lines if line.get("provider") == "microsoft" and line["id"] is not None
+    ]
     assert {c["person"] for c in calendars} == {ANA, BEN, CAT}
     assert all(c["status"] == "ok" for c in calendars)
+    assert all(str(c["push"]).startswith("poll only") for c in calendars)
     secret = str(graph.account.client_secret)
     assert secret not in rapport.log()
     assert secret not in sync.stdout + sync.stderr
@@ -159,7 +165,7 @@ def test_sync_microsoft_revoked_consent_marks_connections_with_aadsts(
     assert sync.exit_code == 1
     assert "AADSTS7000112" in sync.stderr
     lines = rapport.ok("connections", "--tenant", "acme")
-    calendars = [line for line in lines if line.get("provider") == "microsoft"]
+    calendars = [line for line in lines if line.get("provider") == "microsoft" and line["id"]]
     assert calendars
     assert all(c["status"] == "auth_revoked" for c in calendars)
     assert all("AADSTS7000112" in str(c["message"]) for c in calendars)
