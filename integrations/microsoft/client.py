@@ -457,16 +457,17 @@ def _json(answer: httpx.Response) -> Payload:
 
 
 def certificate_credential(pem: str) -> dict[str, str]:
-    """msal's certificate credential from one PEM holding the private key and the certificate."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-
-    start = pem.find("-----BEGIN CERTIFICATE-----")
-    if start < 0:
-        raise AuthRevoked("the certificate file holds no certificate")
-    cert = x509.load_pem_x509_certificate(pem[start:].encode())
+    """msal's certificate credential from one PEM holding the private key and the certificate
+    (msal signs the client assertion and names the certificate by its SHA-256 thumbprint)."""
+    begin = pem.find("-----BEGIN CERTIFICATE-----")
+    end = pem.find("-----END CERTIFICATE-----")
+    key_begin = pem.find("-----BEGIN ")
+    while key_begin >= 0 and "PRIVATE KEY-----" not in pem[key_begin : key_begin + 40]:
+        key_begin = pem.find("-----BEGIN ", key_begin + 1)
+    if begin < 0 or end < 0 or key_begin < 0:
+        raise AuthRevoked("the certificate file needs the certificate and its private key (PEM)")
+    key_end = pem.find("-----", pem.find("-----END ", key_begin) + 9)
     return {
-        "private_key": pem,
-        "thumbprint": cert.fingerprint(hashes.SHA1()).hex(),  # x5t is SHA-1 by spec
-        "public_certificate": pem[start:],
+        "private_key": pem[key_begin : key_end + 5],
+        "public_certificate": pem[begin : end + len("-----END CERTIFICATE-----")],
     }

@@ -9,6 +9,7 @@ platform); `$batch` answers 200 with each part's own status (429 and Retry-After
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import time
@@ -19,6 +20,9 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
+import jwt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -146,7 +150,15 @@ class GraphApp:
         if state.client_error is not None:
             return refuse(401 if state.client_error[0] == "invalid_client" else 400,
                           *state.client_error)  # fmt: skip
-        if form.get("client_secret") != state.clients[client_id]:
+        assertion = form.get("client_assertion")
+        if assertion is not None:
+            if not self.assertion_ok(client_id, assertion, str(request.url)):
+                return refuse(
+                    401, "invalid_client",
+                    "AADSTS700027: The certificate with identifier used to sign the client "
+                    "assertion is not registered on application.",
+                )  # fmt: skip
+        elif form.get("client_secret") != state.clients[client_id]:
             return refuse(
                 401, "invalid_client",
                 f"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent "
@@ -163,6 +175,26 @@ class GraphApp:
             {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
              "access_token": token}
         )  # fmt: skip
+
+    def assertion_ok(self, client_id: str, assertion: str, audience: str) -> bool:
+        """A client assertion (RFC 7523) signed by the app's registered certificate."""
+        cert = self.state.certificates.get(client_id)
+        if cert is None:
+            return False
+        try:
+            header = jwt.get_unverified_header(assertion)
+            public = cert.public_key()
+            assert isinstance(public, rsa.RSAPublicKey)  # the emulator registers RSA keys
+            claims = jwt.decode(assertion, public, algorithms=["RS256", "PS256"], audience=audience)
+        except jwt.PyJWTError:
+            return False
+        named = str(header.get("x5t#S256", "")).rstrip("=").replace("+", "-").replace("/", "_")
+        thumbprint = base64.urlsafe_b64encode(cert.fingerprint(hashes.SHA256())).rstrip(b"=")
+        return (
+            claims.get("iss") == client_id
+            and claims.get("sub") == client_id
+            and named == thumbprint.decode()
+        )
 
     # -- Graph ----------------------------------------------------------------------------------
 
@@ -292,10 +324,7 @@ class GraphApp:
     def _user(self, key: str) -> str | None:
         if key in self.state.users:
             return key
-        for user_id, user in self.state.users.items():
-            if str(user["userPrincipalName"]).lower() == key.lower():
-                return user_id
-        return None
+        return self.state.by_upn.get(key.lower())
 
     @staticmethod
     def select(item: Mapping[str, object], query: Mapping[str, str]) -> dict[str, object]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from cryptography import x509
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
@@ -84,10 +85,12 @@ class GraphEmulator:
         self.lock = threading.RLock()
         self.base_url = ""
         self.clients: dict[str, str] = {}  # client id -> secret
+        self.certificates: dict[str, x509.Certificate] = {}  # client id -> its certificate
         self.client_error: tuple[str, str] | None = None  # (error, AADSTS description)
         self.tokens: dict[str, float] = {}  # access token -> expiry (epoch)
         self.token_requests = 0
         self.users: dict[str, dict[str, object]] = {}
+        self.by_upn: dict[str, str] = {}  # lower-cased userPrincipalName -> id
         self.mailbox_settings: dict[str, dict[str, object]] = {}
         self.managers: dict[str, str] = {}
         self.groups: dict[str, dict[str, object]] = {}
@@ -119,6 +122,28 @@ class GraphEmulator:
         self.clients[client_id] = secret
         return client_id, secret
 
+    def add_certificate(self, client_id: str) -> str:
+        """Register a new certificate on the app; returns the PEM (key and certificate)."""
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from cryptography.x509.oid import NameOID
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Rapport app")])
+        now = datetime.now(UTC)
+        cert = (
+            x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=2))
+            .sign(key, hashes.SHA256())
+        )  # fmt: skip
+        self.certificates[client_id] = cert
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )  # fmt: skip
+        return (key_pem + cert.public_bytes(serialization.Encoding.PEM)).decode()
+
     def add_user(
         self,
         mail: str,
@@ -149,6 +174,7 @@ class GraphEmulator:
                 },
             }
             self.mailboxes[user_id] = Mailbox()
+            self.by_upn[mail.lower()] = user_id
             return user_id
 
     def add_group(self, name: str, member_ids: list[str]) -> str:
@@ -160,10 +186,7 @@ class GraphEmulator:
 
     def user_id(self, mail: str) -> str:
         """The id of the user with this address."""
-        for user_id, user in self.users.items():
-            if user["mail"] == mail:
-                return user_id
-        raise KeyError(mail)
+        return self.by_upn[mail.lower()]
 
     def _bump(self) -> int:
         self.last_seq = next(self.seq)

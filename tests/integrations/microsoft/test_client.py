@@ -139,3 +139,18 @@ def test_retry_after_decimal_and_http_date() -> None:
     assert retry_after_s("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert retry_after_s(None) is None
     assert retry_after_s("soon") is None
+
+
+async def test_call_graph_certificate_credential_signs_client_assertion(graph: Graph) -> None:
+    from dataclasses import replace
+
+    pem = graph.state.add_certificate(graph.account.client_id)
+    account = replace(graph.account, client_secret=None, certificate_pem=pem)
+    client = client_for(graph)
+    try:
+        assert await client.token(account)
+        other = graph.state.add_certificate("someone-else")  # not this app's certificate
+        with pytest.raises(AuthRevoked, match="AADSTS700027"):
+            await client.token(replace(account, certificate_pem=other))
+    finally:
+        await client.aclose()

@@ -169,3 +169,16 @@ def test_sync_microsoft_revoked_consent_marks_connections_with_aadsts(
     assert calendars
     assert all(c["status"] == "auth_revoked" for c in calendars)
     assert all("AADSTS7000112" in str(c["message"]) for c in calendars)
+
+
+def test_connect_microsoft_with_certificate_file(tmp_path: Path, graph: Graph) -> None:
+    _organisation(graph)
+    rapport, command = _operator(tmp_path, graph)
+    pem = tmp_path / "app.pem"
+    pem.write_text(graph.state.add_certificate(graph.account.client_id), encoding="utf-8")
+    at = command.index("--client-secret-file")
+    command[at : at + 2] = ["--certificate-file", str(pem)]
+    (shown,) = rapport.ok(*command)
+    assert shown["status"] == "ok"
+    assert rapport("sync", "--tenant", "acme").exit_code == 0
+    assert "PRIVATE KEY" not in rapport.log()
