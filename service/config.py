@@ -93,6 +93,7 @@ class GoogleSettings(BaseModel):
     tenant_share: float = Field(default=0.5, gt=0, le=1)
     user_per_minute: float = Field(default=600.0, gt=0)
     directory_per_minute: float = Field(default=2_400.0, gt=0)
+    daily_request_limit: int = Field(default=900_000, ge=1)  # 90 % of 1,000,000/day/project
     page_size: int = Field(default=500, ge=1, le=2500)
     slack_days: int = Field(default=7, ge=1, le=60)
     timeout_s: float = Field(default=30.0, gt=0)

@@ -144,6 +144,7 @@ def google_adapter(settings: Settings) -> GoogleConnector:
         backoff_cap_s=google.backoff_cap_s,
         threads=google.threads,
         limits=limits,
+        daily_request_limit=google.daily_request_limit,
     )
     push = PushConfig(
         address=webhook_address(settings.base_url),

@@ -41,6 +41,7 @@ from service.pipeline.sync import error_message
 from service.runtime import Runtime
 from service.storage import PeopleRepository, PersonIn
 from service.storage.repositories.google import ChannelRow, GoogleConnectionRow, channel_prefix
+from workers.google_quota import record_requests
 from workers.sync import sync_connection
 
 log = structlog.get_logger(__name__)
@@ -72,6 +73,13 @@ class DirectoryRound:
 
 async def directory_round(rt: Runtime, tenant_id: int) -> DirectoryRound | None:
     """Read the directory and apply it; None when the tenant has no Google install."""
+    try:
+        return await _directory_round(rt, tenant_id)
+    finally:
+        await record_requests(rt)  # the project's daily count
+
+
+async def _directory_round(rt: Runtime, tenant_id: int) -> DirectoryRound | None:
     loaded = await google_install(rt, tenant_id)
     if loaded is None:
         return None
@@ -184,6 +192,13 @@ def poll_only_reason(rt: Runtime) -> str | None:
 
 async def keep_channels(rt: Runtime, tenant_id: int) -> ChannelRound:
     """Open, renew and stop the tenant's channels (see the module docstring)."""
+    try:
+        return await _keep_channels(rt, tenant_id)
+    finally:
+        await record_requests(rt)  # the project's daily count
+
+
+async def _keep_channels(rt: Runtime, tenant_id: int) -> ChannelRound:
     connector = google_connector(rt)
     outcome = ChannelRound()
     loaded = await google_install(rt, tenant_id)
@@ -324,6 +339,7 @@ class PushSyncs:
                 self.pending.discard(connection_id)
                 try:
                     await sync_connection(self.rt, tenant_id, connection_id)
+                    await record_requests(self.rt)
                 except Exception as exc:  # a failed sync is recorded; nothing to raise to
                     log.warning("google.push_sync_failed", error=type(exc).__name__)
                 if connection_id not in self.pending:

@@ -107,6 +107,16 @@ class GoogleAccount:
         return self.key["private_key_id"]
 
     @property
+    def project(self) -> str:
+        """The Cloud project the key belongs to (whose daily quota its calls spend)."""
+        found = self.key.get("project_id")
+        if found:
+            return found
+        # A key without project_id: its address is NAME@PROJECT.iam.gserviceaccount.com.
+        domain = self.client_email.rpartition("@")[2]
+        return domain.split(".", 1)[0] or self.client_email
+
+    @property
     def client_email(self) -> str:
         """The service account's address."""
         return self.key["client_email"]

@@ -55,6 +55,9 @@ class ClientConfig:
     backoff_cap_s: float = 32.0
     threads: int = 8
     limits: RateLimits = field(default_factory=RateLimits)
+    # Requests a Cloud project may make in a UTC day before optional polling stops (90 % of
+    # the Calendar API's 1,000,000/day threshold); counted in the database by the workers.
+    daily_request_limit: int = 900_000
 
 
 class _Retry(Exception):
@@ -74,6 +77,7 @@ class GoogleApi:
         self.config = config or ClientConfig()
         self.limiter = Limiter(self.config.limits)
         self.calls = 0  # HTTP attempts made through `execute` (token requests not counted)
+        self._uncounted: dict[str, int] = {}  # attempts per Cloud project not yet recorded
         self._pool = ThreadPoolExecutor(self.config.threads, thread_name_prefix="google-api")
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -92,6 +96,11 @@ class GoogleApi:
         for http in https:
             http.close()
 
+    def take_counts(self) -> dict[str, int]:
+        """The attempts made per Cloud project since the last call (the caller records them)."""
+        counts, self._uncounted = self._uncounted, {}
+        return counts
+
     # -- the one way a call is made -------------------------------------------------------
 
     async def execute(
@@ -109,6 +118,7 @@ class GoogleApi:
         for attempt in range(attempts):
             await self.limiter.acquire(account.key_id, subject, directory=directory)
             self.calls += 1
+            self._uncounted[account.project] = self._uncounted.get(account.project, 0) + 1
             try:
                 return await loop.run_in_executor(
                     self._pool, self._run, account, subject, request, what, directory

@@ -95,6 +95,7 @@ async def google_push(rt: Runtime, tenant_id: int) -> tuple[str | None, dict[int
     from service.pipeline.google import channels
     from service.storage.repositories.google import GoogleInstallRepository
     from workers.google import poll_only_reason
+    from workers.google_quota import daily_quota
 
     async with rt.db.session() as session:
         install = await GoogleInstallRepository(session, tenant_id).get()
@@ -111,6 +112,11 @@ async def google_push(rt: Runtime, tenant_id: int) -> tuple[str | None, dict[int
             "last_sync": iso(install.directory_synced_at),
         }
     )
+    quota = await daily_quota(rt, tenant_id)
+    if quota is not None:  # the Cloud project's requests today; polling paused at the limit
+        status = "paused" if quota.reached else "ok"
+        emit({"id": None, "provider": "google", "person": quota.project, "kind": "daily_requests",
+              "status": status, "message": quota.message, "last_sync": None})  # fmt: skip
     held = {
         channel.connection_id: f"channel until {iso(channel.expires_at)}"
         for channel, _ in await channels(rt, tenant_id)

@@ -10,7 +10,9 @@ use cases hold the database side, each one transaction:
   lists becomes inactive, kept with their history), and each active person's primary calendar
   connected (`pending` until its first sync);
 - push channels: recorded with the token's hash only, looked up inside the tenant their id
-  names, checked in constant time.
+  names, checked in constant time;
+- the daily request count of each Cloud project (`record_google_requests`), shared by every
+  process through the database.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import structlog
 
@@ -30,6 +32,7 @@ from service.storage.repositories.google import (
     GoogleConnectionRow,
     GoogleInstallRepository,
     GoogleInstallRow,
+    GoogleRequestRepository,
     PushChannelRepository,
     tenant_of_channel,
 )
@@ -207,3 +210,15 @@ async def channel_for_notification(
         row.resource_id.encode(), resource_id.encode()
     )
     return (tenant_id, row) if good_token and good_resource else None
+
+
+async def record_google_requests(rt: Runtime, day: date, counts: dict[str, int]) -> None:
+    """Add requests made per Cloud project to the count of the UTC `day`."""
+    async with rt.db.transaction() as session:
+        await GoogleRequestRepository(session).add(day, counts)
+
+
+async def google_requests_on(rt: Runtime, project: str, day: date) -> int:
+    """The requests counted for the Cloud project on the UTC `day`."""
+    async with rt.db.session() as session:
+        return await GoogleRequestRepository(session).on(project, day)

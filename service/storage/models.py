@@ -404,3 +404,17 @@ class PushChannel(Base):
     resource_id: Mapped[str] = mapped_column(String(200), nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     created_at: Mapped[datetime] = _created()
+
+
+class GoogleRequestDay(Base):
+    """Google API requests made with one Cloud project's keys on one UTC day.
+
+    The daily quota is the project's, so the count is shared by every process and every tenant
+    whose key belongs to it (not tenant-scoped); rows of past days are kept as a record.
+    """
+
+    __tablename__ = "google_request_days"
+
+    project: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    requests: Mapped[int] = mapped_column(BigId, nullable=False)

@@ -65,14 +65,31 @@ def test_connect_google_then_sync_people_meetings_connections(
     assert "soon1@google.com" in {m["ical_uid"] for m in meetings}
     lines = rapport.ok("connections", "--tenant", "acme")
     directory = [line for line in lines if line.get("kind") == "directory"]
-    calendars = [line for line in lines if line.get("kind") != "directory"]
+    [daily] = [line for line in lines if line.get("kind") == "daily_requests"]
+    calendars = [line for line in lines if line.get("id") is not None]
     assert directory[0]["status"] == "ok"
+    assert daily["status"] == "ok"
+    assert str(daily["message"]).endswith("of 900000 Google requests today")
     assert {c["person"] for c in calendars} == {ADMIN, ANA, BEN, CAT}
     assert all(c["status"] == "ok" for c in calendars)
     assert all(str(c["push"]).startswith("poll only") for c in calendars)
     private_key = session_key().private_pem.splitlines()[1]
     assert private_key not in rapport.log()
     assert private_key not in sync.stdout + sync.stderr
+
+
+def test_connections_google_daily_limit_reached_says_polling_paused(
+    tmp_path: Path, google: GoogleEmulator
+) -> None:
+    rapport, key = _operator(tmp_path, google.base_url)
+    rapport.env["RAPPORT_GOOGLE__DAILY_REQUEST_LIMIT"] = "5"
+    rapport.ok(*_connect(rapport, key, google.base_url))
+    assert rapport("sync", "--tenant", "acme").exit_code == 0  # an explicit sync still runs
+    lines = rapport.ok("connections", "--tenant", "acme")
+    [daily] = [line for line in lines if line.get("kind") == "daily_requests"]
+    assert daily["status"] == "paused"
+    assert "polling paused until" in str(daily["message"])
+    assert "push notifications still sync" in str(daily["message"])
 
 
 def test_connect_google_delegation_missing_is_stored_and_said(

@@ -40,6 +40,7 @@ TABLES = {
     "reports",
     "feedback",
     "google_installs",
+    "google_request_days",
     "microsoft_installs",
     "push_channels",
 }
@@ -279,5 +280,18 @@ async def test_migrate_0003_up_and_down_keeps_meetings(blank_url: str) -> None:
     rows = await _scalars(blank_url, "SELECT email, response FROM participations ORDER BY email")
     assert rows == [(ANA, "accepted"), (BEN, "declined"), (CAT, "accepted")]
     assert await _scalars(blank_url, "SELECT count(*) FROM nudges") == [(1,)]
+    await migrate(blank_url)
+    await check(blank_url)
+
+
+async def test_migrate_0006_up_and_down_google_request_days(blank_url: str) -> None:
+    await migrate(blank_url, "0005")
+    assert "google_request_days" not in await _table_names(blank_url)
+    await migrate(blank_url)
+    assert "google_request_days" in await _table_names(blank_url)
+    await check(blank_url)
+    await downgrade(blank_url, "0005")
+    assert "google_request_days" not in await _table_names(blank_url)
+    assert "microsoft_installs" in await _table_names(blank_url)
     await migrate(blank_url)
     await check(blank_url)
