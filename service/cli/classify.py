@@ -40,6 +40,7 @@ from service.cli.classify_owner import (
 from service.domain.classify import classify
 from service.domain.model import Classification, Meeting, normalise_email
 from service.domain.port import SkippedEvent
+from service.pipeline.reasons import scrub_reason
 
 Format = Literal["ics", "google", "graph"]
 FORMATS: tuple[Format, ...] = ("ics", "google", "graph")
@@ -155,14 +156,18 @@ def _results(path: Path, fmt: Format | None, owner: str | None) -> Iterator[Resu
 
 
 def classification_fields(got: Classification) -> dict[str, object]:
-    """A classification as `rapport classify` prints it (`rapport meetings` prints the same)."""
+    """A classification as `rapport classify` prints it (`rapport meetings` prints the same).
+
+    The reasons are the stored ones (`scrub_reason`: no dial-in numbers), so both commands say
+    the same thing of the same event.
+    """
     return {
         "modality": got.modality.value,
         "provider": got.provider,
         "hybrid": got.hybrid,
         "one_on_one": got.one_on_one,
         "is_meeting": got.is_meeting,
-        "reasons": list(got.reasons),
+        "reasons": [scrub_reason(reason) for reason in got.reasons],
     }
 
 
