@@ -50,7 +50,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def run(mailboxes: int, events: int, concurrency: int) -> dict[str, object]:
+async def run(mailboxes: int, events: int, concurrency: int, budget: float) -> dict[str, object]:
     """Start the emulator, seed it, time the rounds."""
     with tempfile.TemporaryDirectory() as directory:
         process = subprocess.Popen(  # noqa: ASYNC220 # the emulator's own process, started once
@@ -60,7 +60,7 @@ async def run(mailboxes: int, events: int, concurrency: int) -> dict[str, object
         try:
             assert process.stdout is not None
             info = json.loads(process.stdout.readline())
-            return await _measure(info, mailboxes, events, concurrency)
+            return await _measure(info, (mailboxes, events), concurrency, budget)
         finally:
             assert process.stdin is not None
             process.stdin.close()
@@ -68,8 +68,9 @@ async def run(mailboxes: int, events: int, concurrency: int) -> dict[str, object
 
 
 async def _measure(
-    info: dict[str, str], mailboxes: int, events: int, concurrency: int
+    info: dict[str, str], size: tuple[int, int], concurrency: int, budget: float
 ) -> dict[str, object]:
+    mailboxes, events = size
     base = info["base"]
     control = httpx.AsyncClient(verify=info["ca"], timeout=600)
     asked = {"mailboxes": mailboxes, "events": events}
@@ -78,7 +79,8 @@ async def _measure(
         info["tenant"], info["client_id"], info["secret"], None, base, f"{base}/v1.0"
     )
     connector = MicrosoftConnector(
-        GraphClient(ClientConfig(extra_ca=info["ca"])), SyncConfig(page_size=50)
+        GraphClient(ClientConfig(extra_ca=info["ca"], tenant_per_minute=budget)),
+        SyncConfig(page_size=50),
     )
     now = datetime.now(UTC)
     window = SyncWindow(now - timedelta(days=7), now + timedelta(days=28))
@@ -148,10 +150,15 @@ def main() -> None:
     parser.add_argument("--mailboxes", type=int, default=None)
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--tenant-per-minute", type=float, default=ClientConfig().tenant_per_minute,
+        help="the per-tenant request budget (default: Rapport's); it bounds a round's speed",
+    )  # fmt: skip
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))  # warnings
     mailboxes = args.mailboxes or (100 if args.quick else 1000)
-    result = asyncio.run(run(mailboxes, args.events, args.concurrency))
+    result = asyncio.run(run(mailboxes, args.events, args.concurrency, args.tenant_per_minute))
+    result["tenant_per_minute"] = args.tenant_per_minute
     for key, value in result.items():
         print(f"{key:40} {value}")
     print("RESULT " + json.dumps(result))
