@@ -7,11 +7,14 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete
 from structlog.testing import capture_logs
 
 from integrations.google import GoogleApi, GoogleConnector, PushConfig, SyncConfig
 from service.pipeline.google import google_connections
 from service.runtime import Runtime, fixed_clock
+from service.storage import Database
+from service.storage.models import GoogleRequestDay
 from tests.emulators.google.fixtures import (
     ANA,
     FAST,
@@ -49,8 +52,12 @@ def _api_requests(setup: Setup) -> int:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_log_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+async def _fresh_counts(monkeypatch: pytest.MonkeyPatch, database: Database) -> None:
+    """The emulator's project starts the test with no requests counted (the table is
+    project-wide, so a shared database keeps other tests' counts) and nothing logged."""
     monkeypatch.setattr(google_quota, "_said_paused", set())
+    async with database.transaction() as session:
+        await session.execute(delete(GoogleRequestDay).where(GoogleRequestDay.project == PROJECT))
 
 
 async def test_count_google_requests_per_project_day_in_database(google_setup: Setup) -> None:
@@ -68,7 +75,9 @@ async def test_count_google_requests_per_project_day_in_database(google_setup: S
         other.close()
     assert again is not None
     assert again.requests == quota.requests
-    tomorrow = await daily_quota(_at(google_setup.rt, NOW + timedelta(days=1)), 1)
+    tomorrow = await daily_quota(
+        _at(google_setup.rt, NOW + timedelta(days=1)), google_setup.tenant_id
+    )
     assert tomorrow is not None
     assert tomorrow.requests == 0
 
