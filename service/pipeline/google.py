@@ -32,10 +32,10 @@ from service.storage.repositories.google import (
     GoogleConnectionRow,
     GoogleInstallRepository,
     GoogleInstallRow,
-    GoogleRequestRepository,
     PushChannelRepository,
     tenant_of_channel,
 )
+from service.storage.repositories.google_requests import GoogleRequestRepository
 
 log = structlog.get_logger(__name__)
 

@@ -1,5 +1,4 @@
-"""A tenant's Google Workspace install and its push channels (tenant-scoped, never commit);
-the Google requests of each Cloud project per day (project-wide).
+"""A tenant's Google Workspace install and its push channels (tenant-scoped, never commit).
 
 A channel's id starts with its tenant's id (`channel_prefix`), so a notification, which names
 only the channel, is looked up inside one tenant like every other query.
@@ -7,21 +6,17 @@ only the channel, is looked up inside one tenant like every other query.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, datetime
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import datetime
 
 from service.storage.models import (
     CalendarConnection,
     GoogleInstall,
-    GoogleRequestDay,
     Person,
     PushChannel,
 )
-from service.storage.repositories.base import Scoped, rowcount, upsert, utcnow
+from service.storage.repositories.base import Scoped, rowcount, utcnow
 
 MAX_ERROR = 2_000
 
@@ -228,32 +223,3 @@ class PushChannelRepository(Scoped):
             self._delete(PushChannel).where(PushChannel.channel_id == channel_id)
         )
         return rowcount(result) > 0
-
-
-class GoogleRequestRepository:
-    """Google API requests per Cloud project per UTC day (project-wide: not tenant-scoped,
-    like the quota it counts)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, day: date, counts: Mapping[str, int]) -> None:
-        """Add each project's requests to its count for `day` (one upsert per project)."""
-        for project, requests in sorted(counts.items()):
-            if requests <= 0:
-                continue
-            statement = upsert(self.session, GoogleRequestDay).values(
-                project=project[:200], day=day, requests=requests
-            )
-            statement = statement.on_conflict_do_update(
-                index_elements=["project", "day"],
-                set_={"requests": GoogleRequestDay.requests + statement.excluded.requests},
-            )
-            await self.session.execute(statement)
-
-    async def on(self, project: str, day: date) -> int:
-        """The project's requests counted for `day` (0 when none)."""
-        statement = select(GoogleRequestDay.requests).where(
-            GoogleRequestDay.project == project[:200], GoogleRequestDay.day == day
-        )
-        return int(await self.session.scalar(statement) or 0)
