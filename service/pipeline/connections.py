@@ -12,6 +12,7 @@ stops it with a clear error, instead of failing later connection by connection.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -29,6 +30,7 @@ from service.storage.rows import CalendarRow, PersonRow
 log = structlog.get_logger(__name__)
 
 FINGERPRINT_CHARS = 8
+_PLAIN_FILE_NAME = re.compile(r"[A-Za-z_-]{1,24}\.[A-Za-z]{2,8}")
 # A piece of a feed URL at least this long may be its token: scrubbed from messages too.
 SECRET_PIECE_CHARS = 12
 SHOWN_IDS = 5
@@ -53,8 +55,9 @@ def redact_url(url: str) -> str:
     host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
     segments = [s for s in parts.path.split("/") if s]
     last = segments[-1] if segments else ""
-    # Only a short, ordinary file name survives; a long last segment may itself be the token.
-    shown = last if last and len(last) <= 32 and "." in last else ""
+    # Only a short file name of plain letters survives (basic.ics, reachcalendar.ics): a name
+    # with digits or a long one may itself be the token.
+    shown = last if _PLAIN_FILE_NAME.fullmatch(last) else ""
     inner = "/…" if len(segments) > (1 if shown else 0) else ""
     return f"{parts.scheme}://{host}{inner}/{shown}"
 

@@ -40,6 +40,16 @@ def _runtime(database: Database, tmp_path: Path) -> Runtime:
         ),
         ("webcal://cal.example.com:8443/a/b.ics", "webcal://cal.example.com:8443/…/b.ics"),
         ("/srv/feeds/ana.ics", "(local file)"),
+        # A token can sit in the file name itself: only a plain word survives.
+        ("http://127.0.0.1:8765/ana-secret-token-9f8e7d.ics", "http://127.0.0.1:8765/…/"),
+        (
+            "https://cal.example.com/u/7c1e0b6a-55aa-4c1e-9a0b-1f2e3d4c5b6a.ics",
+            "https://cal.example.com/…/",
+        ),
+        (
+            "https://calendar.google.com/calendar/ical/a%40b.com/private-0f1e2d/basic.ics",
+            "https://calendar.google.com/…/basic.ics",
+        ),
     ],
 )
 def test_redact_url_hides_tokens(url: str, shown: str) -> None:
