@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-REALWORLD = Path(__file__).resolve().parents[1].parent / "shared" / "realworld-ics"
+REALWORLD = Path(__file__).resolve().parents[4] / "shared" / "realworld-ics"
 MODALITIES = {"video", "audio", "in_person", "unknown"}
 ROW = re.compile(r"^\| (?P<file>[^|]+\.ics) \|(?:[^|]*\|){4} (?P<all>\d+) \((?P<timed>\d+)\) \|")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from service.cli.classify import classify_files
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
 def _payload(fmt: str, name: str) -> dict[str, object]:
