@@ -94,6 +94,7 @@ class GoogleSettings(BaseModel):
     user_per_minute: float = Field(default=600.0, gt=0)
     directory_per_minute: float = Field(default=2_400.0, gt=0)
     daily_request_limit: int = Field(default=900_000, ge=1)  # 90 % of 1,000,000/day/project
+    reprobe_interval_s: float = Field(default=3600.0, ge=60)
     page_size: int = Field(default=500, ge=1, le=2500)
     slack_days: int = Field(default=7, ge=1, le=60)
     timeout_s: float = Field(default=30.0, gt=0)

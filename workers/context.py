@@ -145,6 +145,7 @@ def google_adapter(settings: Settings) -> GoogleConnector:
         threads=google.threads,
         limits=limits,
         daily_request_limit=google.daily_request_limit,
+        reprobe_interval_s=google.reprobe_interval_s,
     )
     push = PushConfig(
         address=webhook_address(settings.base_url),

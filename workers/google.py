@@ -41,6 +41,7 @@ from service.pipeline.sync import error_message
 from service.runtime import Runtime
 from service.storage import PeopleRepository, PersonIn
 from service.storage.repositories.google import ChannelRow, GoogleConnectionRow, channel_prefix
+from workers.google_probe import reprobe_refused
 from workers.google_quota import record_requests
 from workers.sync import sync_connection
 
@@ -374,11 +375,12 @@ async def handle_notification(rt: Runtime, headers: Mapping[str, str], syncs: Pu
 
 async def google_housekeeping(rt: Runtime, tenant_id: int) -> DirectoryRound | None:
     """The periodic Google work of a tenant (hourly in `rapport serve`): a directory round,
-    then the channels kept; None when the tenant has no Google install."""
+    the channels kept, the refused connections re-probed when due; None without an install."""
     if await google_install(rt, tenant_id) is None:
         return None
     found = await directory_round(rt, tenant_id)
     await keep_channels(rt, tenant_id)
+    await reprobe_refused(rt, tenant_id)
     return found
 
 

@@ -58,6 +58,8 @@ class ClientConfig:
     # Requests a Cloud project may make in a UTC day before optional polling stops (90 % of
     # the Calendar API's 1,000,000/day threshold); counted in the database by the workers.
     daily_request_limit: int = 900_000
+    # How often a connection Google refused is tried again with one cheap call.
+    reprobe_interval_s: float = 3600.0
 
 
 class _Retry(Exception):

@@ -122,6 +122,7 @@ def sync(tenant: TenantOption) -> None:
 
     async def work(rt: Runtime) -> int:
         from workers.google import directory_round, keep_channels
+        from workers.google_probe import reprobe_refused
         from workers.microsoft import POLL_ONLY as MS_POLL_ONLY
         from workers.microsoft import (
             keep_subscriptions,
@@ -134,6 +135,7 @@ def sync(tenant: TenantOption) -> None:
         directory = await directory_round(rt, tenant_id)  # Google Workspace installs only
         if directory is not None:
             print_directory(console, directory)
+            await reprobe_refused(rt, tenant_id)  # refused calendars that work again sync now
         graph_directory = await microsoft_directory_round(rt, tenant_id)  # Microsoft 365 only
         if graph_directory is not None:
             print_directory(console, graph_directory, "Microsoft")

@@ -55,7 +55,8 @@ def connections(tenant: TenantOption) -> None:
     """List the tenant's calendar connections, one JSON line each.
 
     Fields: id, provider, person, status (pending, ok, error, auth_revoked, needs_attention),
-    message (the last error, short, never a secret), last_sync (ISO 8601 UTC or null).
+    message (the last error, short, never a secret), last_sync (ISO 8601 UTC or null); a
+    held-back Google connection also says when it was last re-probed (reprobe).
     """
     from service.cli.running import iso
 
@@ -78,6 +79,9 @@ def connections(tenant: TenantOption) -> None:
                 if row.provider == "google" and push is not None:
                     poll_only, held = push
                     record["push"] = poll_only or held.get(row.id, "no channel yet")
+                if row.provider == "google" and row.status in ("auth_revoked", "needs_attention"):
+                    tried = iso(row.probed_at)  # the slow re-probe (workers.google_probe)
+                    record["reprobe"] = f"last tried {tried}" if tried else "not tried yet"
                 if row.provider == "microsoft" and graph_push is not None:
                     poll_only, held = graph_push
                     record["push"] = poll_only or held.get(row.id, "no subscription yet")

@@ -126,6 +126,8 @@ class CalendarConnection(Base):
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     credentials_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The last slow re-probe of a refused connection (auth_revoked / needs_attention).
+    probed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Feedback(Base):

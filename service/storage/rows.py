@@ -75,6 +75,7 @@ class CalendarRow:
     last_synced_at: datetime | None
     last_error: str | None
     credentials_encrypted: bytes | None = field(default=None, repr=False)
+    probed_at: datetime | None = None  # the last re-probe of a refused connection
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ def _row(connection: CalendarConnection) -> CalendarRow:
         last_synced_at=connection.last_synced_at,
         last_error=connection.last_error,
         credentials_encrypted=connection.credentials_encrypted,
+        probed_at=connection.probed_at,
     )
 
 
@@ -146,6 +147,30 @@ class CalendarRepository(Scoped):
             .order_by(CalendarConnection.id)
         )
         return [_row(c) for c in await self.session.scalars(statement)]
+
+    async def refused(self, provider: str) -> list[tuple[CalendarRow, str]]:
+        """The provider's connections of active people held back (`auth_revoked` or
+        `needs_attention`), with the person's email, by id."""
+        statement = (
+            self._select_columns(CalendarConnection, CalendarConnection, Person.email)
+            .join(Person, Person.id == CalendarConnection.person_id)
+            .where(
+                CalendarConnection.provider == provider,
+                CalendarConnection.status.in_(("auth_revoked", "needs_attention")),
+                Person.active,
+            )
+            .order_by(CalendarConnection.id)
+            .execution_options(populate_existing=True)
+        )
+        return [(_row(c), email) for c, email in await self.session.execute(statement)]
+
+    async def record_probe(self, connection_id: int, probed_at: datetime, *, cleared: bool) -> None:
+        """A re-probe of a held-back connection; `cleared`: it works again, so it is `pending`
+        (the next round syncs it from its cursor)."""
+        if cleared:
+            await self._set(connection_id, probed_at=probed_at, status="pending", last_error=None)
+        else:
+            await self._set(connection_id, probed_at=probed_at)
 
     async def set_cursor(self, connection_id: int, cursor: str | None, synced_at: datetime) -> None:
         """Record a successful sync: the new cursor (None to force a full sync), status ok."""

@@ -92,6 +92,23 @@ def test_connections_google_daily_limit_reached_says_polling_paused(
     assert "push notifications still sync" in str(daily["message"])
 
 
+def test_connections_google_refused_calendar_reprobed_and_cleared_by_sync(
+    tmp_path: Path, google: GoogleEmulator
+) -> None:
+    rapport, key = _operator(tmp_path, google.base_url)
+    rapport.ok(*_connect(rapport, key, google.base_url))
+    google.fail("token", 400, "invalid_grant", message="Invalid email", subject=CAT, times=50)
+    assert rapport("sync", "--tenant", "acme").exit_code == 1
+    lines = {line["person"]: line for line in rapport.ok("connections", "--tenant", "acme")}
+    assert (lines[CAT]["status"], lines[CAT]["reprobe"]) == ("auth_revoked", "not tried yet")
+    assert "reprobe" not in lines[ANA]
+    google.faults.clear()  # the admin fixed it: the next sync re-probes Cat, then syncs her
+    sync = rapport("sync", "--tenant", "acme")
+    assert sync.exit_code == 0, sync.stderr
+    lines = {line["person"]: line for line in rapport.ok("connections", "--tenant", "acme")}
+    assert lines[CAT]["status"] == "ok"
+
+
 def test_connect_google_delegation_missing_is_stored_and_said(
     tmp_path: Path, google: GoogleEmulator
 ) -> None:

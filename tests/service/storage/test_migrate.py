@@ -295,3 +295,12 @@ async def test_migrate_0006_up_and_down_google_request_days(blank_url: str) -> N
     assert "microsoft_installs" in await _table_names(blank_url)
     await migrate(blank_url)
     await check(blank_url)
+
+
+async def test_migrate_0007_up_and_down_connection_probed_at(blank_url: str) -> None:
+    await migrate(blank_url)
+    await check(blank_url)
+    assert await _scalars(blank_url, "SELECT count(probed_at) FROM calendar_connections") == [(0,)]
+    await downgrade(blank_url, "0006")
+    await migrate(blank_url)
+    await check(blank_url)
