@@ -306,6 +306,8 @@ async def _stop_inactive(
     stopped = 0
     now = rt.now()
     for channel, active in await channels(rt, tenant_id):
+        if channel.connection_id not in emails:
+            continue  # another provider's (a Graph subscription): not Google's to stop
         if channel.expires_at <= now:
             await forget_channel(rt, tenant_id, channel.channel_id)
         elif not active:
