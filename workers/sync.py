@@ -30,7 +30,7 @@ from service.pipeline.sync import SyncScope, internal_error, sync_calendar, sync
 from service.runtime import Runtime
 from service.secrets import SecretKeyError
 from service.storage import CalendarRepository, CalendarRow, PeopleRepository, PersonRow
-from workers.google_quota import polling_paused, record_requests
+from workers.google_quota import optional_polls_left, record_requests
 
 log = structlog.get_logger(__name__)
 
@@ -227,17 +227,17 @@ async def connections_due(
     rt: Runtime, tenant_id: int, interval: timedelta | None
 ) -> list[CalendarRow]:
     """The tenant's connections to sync now: those of active people (not revoked), and with
-    `interval` only those whose moment has come (`sync_due`) and, once the Google project's daily
-    request limit is reached, no Google calendar (`workers.google_quota`)."""
+    `interval` only those whose moment has come (`sync_due`) and, near the Google project's
+    daily request limit, not the Google calendars it stops (`workers.google_quota`)."""
     now = rt.now()
     async with rt.db.session() as session:
         rows = await CalendarRepository(session, tenant_id).for_sync()
     if interval is None:
         return rows
     due = [row for row in rows if sync_due(row.id, row.last_synced_at, now, interval)]
-    if any(row.provider == "google" for row in due) and await polling_paused(rt, tenant_id):
-        # The project's daily request limit is reached: push-triggered syncs only, until tomorrow.
-        due = [row for row in due if row.provider != "google"]
+    if any(row.provider == "google" for row in due):
+        # Near the project's daily request limit: push-triggered syncs only, until tomorrow.
+        due = await optional_polls_left(rt, tenant_id, due)
     return due
 
 

@@ -118,9 +118,8 @@ async def google_push(rt: Runtime, tenant_id: int) -> tuple[str | None, dict[int
     )
     quota = await daily_quota(rt, tenant_id)
     if quota is not None:  # the Cloud project's requests today; polling paused at the limit
-        status = "paused" if quota.reached else "ok"
         emit({"id": None, "provider": "google", "person": quota.project, "kind": "daily_requests",
-              "status": status, "message": quota.message, "last_sync": None})  # fmt: skip
+              "status": quota.status, "message": quota.message, "last_sync": None})  # fmt: skip
     held = {
         channel.connection_id: f"channel until {iso(channel.expires_at)}"
         for channel, _ in await channels(rt, tenant_id)

@@ -11,12 +11,13 @@ from sqlalchemy import delete
 from structlog.testing import capture_logs
 
 from integrations.google import GoogleApi, GoogleConnector, PushConfig, SyncConfig
-from service.pipeline.google import google_connections
+from service.pipeline.google import channels, forget_channel, google_connections
 from service.runtime import Runtime, fixed_clock
 from service.storage import Database
 from service.storage.models import GoogleRequestDay
 from tests.emulators.google.fixtures import (
     ANA,
+    CAT,
     FAST,
     NOW,
     Setup,
@@ -27,7 +28,7 @@ from tests.emulators.google.fixtures import (
 )
 from tests.emulators.google.keys import PROJECT
 from workers import google_quota
-from workers.google import PushSyncs
+from workers.google import PushSyncs, keep_channels
 from workers.google_quota import daily_quota
 from workers.sync import sync_tenant
 
@@ -117,6 +118,33 @@ async def test_sync_daily_limit_stops_polling_until_next_utc_day_push_goes_on(
     assert len(resumed.results) == 4
     assert resumed.ok
     assert google_setup.google.requests["events.list"] >= lists + 1 + 4
+
+
+async def test_sync_near_daily_limit_stops_safety_net_of_pushed_calendars_first(
+    google_setup: Setup,
+) -> None:
+    await installed(google_setup)
+    await keep_channels(google_setup.rt, google_setup.tenant_id)  # every calendar has push
+    cat_id = await _connection_of(google_setup, CAT)
+    held = await channels(google_setup.rt, google_setup.tenant_id)
+    [cat] = [channel for channel, _ in held if channel.connection_id == cat_id]
+    await forget_channel(google_setup.rt, google_setup.tenant_id, cat.channel_id)  # poll only now
+    quota = await daily_quota(google_setup.rt, google_setup.tenant_id)
+    assert quota is not None
+    _limit(google_setup.rt, quota.requests + 1)  # past 90 %, below the limit
+    later = _at(google_setup.rt, NOW + timedelta(hours=1))
+    first = await sync_tenant(later, google_setup.tenant_id, due_every=INTERVAL)
+    assert [r.person for r in first.results] == [CAT]  # the poll-only calendar alone
+    shown = await daily_quota(later, google_setup.tenant_id)
+    assert shown is not None
+    assert shown.status == "paused"  # Cat's sync used the last request
+    again = _at(google_setup.rt, NOW + timedelta(hours=2))
+    assert (await sync_tenant(again, google_setup.tenant_id, INTERVAL)).results == []
+
+
+async def _connection_of(setup: Setup, email: str) -> int:
+    [found] = [c for c in await google_connections(setup.rt, setup.tenant_id) if c.email == email]
+    return found.connection_id
 
 
 async def test_sync_daily_limit_leaves_explicit_sync_alone(google_setup: Setup) -> None:
