@@ -106,10 +106,9 @@ def normalise_email(address: str | None) -> str | None:
     """
     if not address:
         return None
-    text = (address.replace("\x00", "") if "\x00" in address else address).strip()
-    while text[:7].lower() == "mailto:":
+    text = (address.replace("\x00", "") if "\x00" in address else address).strip().lower()
+    while text.startswith("mailto:"):
         text = text[7:].strip()
-    text = text.lower()
     if not text.isascii():
         try:
             text.encode("utf-8")
