@@ -4,15 +4,16 @@
   proxyAddresses as aliases, groups, manager, mailboxSettings time zone), then
   `pipeline.microsoft.apply_microsoft_directory`. A refused app credential (AADSTS…, or 401
   after one token refresh) marks the install (and the round) as needing attention.
-- `steady_round_prefetch`: before a tenant's syncs, the first delta page of every Microsoft
-  connection with a cursor is asked through `$batch` (20 mailboxes a request).
+- `prefetch_round`: before a round of syncs (`workers.sync.sync_tenant`: `rapport sync`,
+  `rapport tick` and the scheduler of `rapport serve`), the first delta page of every Microsoft
+  connection of the round with a cursor is asked through `$batch` (20 mailboxes a request).
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -286,10 +287,13 @@ async def _reauthorize(rt: Runtime, tenant_id: int, channel: ChannelRow) -> None
 # -- steady-state rounds ------------------------------------------------------------------------
 
 
-async def prefetch_round(rt: Runtime, tenant_id: int) -> int:
-    """Before a tenant's syncs: every Microsoft connection with a cursor has its first delta
-    page asked through `$batch` (20 mailboxes a request), so a quiet mailbox costs 1/20 of a
-    request; each `pull` then starts from its page. Returns how many were fetched."""
+async def prefetch_round(
+    rt: Runtime, tenant_id: int, connection_ids: Collection[int] | None = None
+) -> int:
+    """Before a tenant's syncs: every Microsoft connection with a cursor (of `connection_ids`,
+    the round's, when given) has its first delta page asked through `$batch` (20 mailboxes a
+    request), so a quiet mailbox costs 1/20 of a request; each `pull` then starts from its
+    page. Returns how many were fetched."""
     connector = microsoft_connector(rt)
     if connector is None:
         return 0
@@ -303,6 +307,7 @@ async def prefetch_round(rt: Runtime, tenant_id: int) -> int:
                 or row.cursor is None
                 or row.credentials_encrypted is None
                 or row.status == "auth_revoked"
+                or (connection_ids is not None and row.id not in connection_ids)
             ):
                 continue
             calendar = CalendarRef(email, box.decrypt(row.credentials_encrypted))

@@ -257,6 +257,7 @@ async def sync_tenant(
         progress.started(len(rows))
     if rows:
         scope = await round_scope(rt, tenant_id)
+        await _prefetch(rt, tenant_id, rows)
         round_.results = await _run(rt, scope, rows, max(concurrency, 1), progress)
         await record_requests(rt)
     round_.seconds = time.perf_counter() - started
@@ -265,6 +266,17 @@ async def sync_tenant(
         needs_attention=len(round_.needs_attention), seconds=round(round_.seconds, 3),
     )  # fmt: skip
     return round_
+
+
+async def _prefetch(rt: Runtime, tenant_id: int, rows: Sequence[CalendarRow]) -> None:
+    """Graph mailboxes of the round: their first delta pages through `$batch` (issue 14 item 5),
+    for every round (`rapport sync`, `rapport tick`, the scheduler of `rapport serve`)."""
+    ids = {row.id for row in rows if row.provider == "microsoft"}
+    if ids:
+        # Imported here: workers.microsoft imports workers.google, which imports this module.
+        from workers.microsoft import prefetch_round
+
+        await prefetch_round(rt, tenant_id, ids)
 
 
 async def _run(

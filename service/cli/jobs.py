@@ -124,11 +124,7 @@ def sync(tenant: TenantOption) -> None:
         from workers.google import directory_round, keep_channels
         from workers.google_probe import reprobe_refused
         from workers.microsoft import POLL_ONLY as MS_POLL_ONLY
-        from workers.microsoft import (
-            keep_subscriptions,
-            microsoft_directory_round,
-            prefetch_round,
-        )
+        from workers.microsoft import keep_subscriptions, microsoft_directory_round
 
         tenant_id = await tenant_id_of(rt, tenant)
         await check_secrets(rt, tenant_id)
@@ -139,7 +135,6 @@ def sync(tenant: TenantOption) -> None:
         graph_directory = await microsoft_directory_round(rt, tenant_id)  # Microsoft 365 only
         if graph_directory is not None:
             print_directory(console, graph_directory, "Microsoft")
-            await prefetch_round(rt, tenant_id)  # first delta pages, 20 mailboxes a $batch
         with sync_progress_bar(console) as bar:
             round_ = await sync_tenant(rt, tenant_id, progress=RichSyncProgress(bar))
         console.print(_sync_table(round_))

@@ -182,3 +182,20 @@ def test_connect_microsoft_with_certificate_file(tmp_path: Path, graph: Graph) -
     assert shown["status"] == "ok"
     assert rapport("sync", "--tenant", "acme").exit_code == 0
     assert "PRIVATE KEY" not in rapport.log()
+
+
+def test_tick_microsoft_steady_round_asks_delta_pages_through_batch(
+    tmp_path: Path, graph: Graph
+) -> None:
+    # `rapport tick` runs the scheduled round `rapport serve` runs (`sync_tenant` with the
+    # sync interval): its steady delta requests go out in a $batch too, none on its own.
+    _organisation(graph)
+    rapport, command = _operator(tmp_path, graph)
+    rapport.ok(*command)
+    assert rapport("sync", "--tenant", "acme").exit_code == 0
+    graph.state.http.clear()
+    later = (datetime.now(UTC) + timedelta(minutes=20)).isoformat()
+    tick = rapport("tick", "--tenant", "acme", "--now", later)
+    assert tick.exit_code == 0, tick.stderr
+    assert graph.state.http.count("/$batch") == 1, graph.state.http
+    assert not [p for p in graph.state.http if p.endswith("/calendarView/delta")]
