@@ -1,7 +1,7 @@
 """Microsoft 365 jobs: the directory round, the probe `rapport connect microsoft` runs.
 
 - `microsoft_directory_round`: the people of the organisation from Graph (users with a mailbox,
-  proxyAddresses as aliases, groups, manager, mailboxSettings time zone), then
+  proxyAddresses as aliases, groups, manager, mailboxSettings time zone and working hours), then
   `pipeline.microsoft.apply_microsoft_directory`. A refused app credential (AADSTS…, or 401
   after one token refresh) marks the install (and the round) as needing attention.
 - `prefetch_round`: before a round of syncs (`workers.sync.sync_tenant`: `rapport sync`,
@@ -65,7 +65,7 @@ async def microsoft_directory_round(rt: Runtime, tenant_id: int) -> DirectoryRou
             account = MicrosoftAccount.parse(secret)
         except InvalidAccount as exc:
             raise AuthRevoked(f"the stored Microsoft install cannot be used: {exc}") from None
-        directory = await read_directory(connector.client, account)
+        directory = await read_directory(connector.client, account, rt.now().date())
     except ConnectorError as exc:
         outcome.error = error_message(exc)
         status = "auth_revoked" if isinstance(exc, AuthRevoked) else "error"
@@ -86,7 +86,9 @@ async def microsoft_directory_round(rt: Runtime, tenant_id: int) -> DirectoryRou
         for p in directory.people
     ]
     outcome.timezones = len(directory.zones)
-    applied = await apply_microsoft_directory(rt, tenant_id, people, secret)
+    applied = await apply_microsoft_directory(
+        rt, tenant_id, people, secret, directory.working_hours
+    )
     outcome.people, outcome.created, outcome.updated = (
         applied.people,
         applied.created,

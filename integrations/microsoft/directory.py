@@ -6,14 +6,18 @@ proxyAddresses) and `$top=999` following `@odata.nextLink`; `proxyAddresses` giv
 (`SMTP:` primary, `smtp:` secondary; other address types ignored). A user without `mail` has no
 Exchange mailbox and is left out (never a calendar call for them). The per-user reads
 (manager, mailboxSettings) go through `$batch`, 20 a request: a 404 manager is no manager.
-Windows time-zone names are mapped to IANA (windows_zones.py).
+Windows time-zone names are mapped to IANA (windows_zones.py). Working hours (`workingHours`:
+daysOfWeek, startTime, endTime, timeZone) become `{"start", "end", "days"}` in the mailbox's
+zone, days as ISO weekdays (`graph_working_hours`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from integrations.google.directory import Directory, DirectoryPerson
 from integrations.microsoft.account import MicrosoftAccount
@@ -27,8 +31,14 @@ from service.domain.zones import known_zone
 USER_FIELDS = "id,mail,userPrincipalName,displayName,accountEnabled,proxyAddresses"
 MAX_PAGES = 1_000
 MAX_ALIASES = 50
+ISO_WEEKDAYS = {
+    "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6,
+    "sunday": 7,
+}  # fmt: skip
 
-__all__ = ["Directory", "DirectoryPerson", "GraphDirectory", "read_directory"]
+__all__ = [
+    "Directory", "DirectoryPerson", "GraphDirectory", "graph_working_hours", "read_directory",
+]  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -36,7 +46,7 @@ class GraphDirectory(Directory):
     """The people, and each one's IANA time zone and working hours as mailboxSettings say."""
 
     zones: dict[str, str] = field(default_factory=dict)
-    working_hours: dict[str, Mapping[str, object]] = field(default_factory=dict)
+    working_hours: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 def iana_zone(name: str | None) -> str | None:
@@ -45,6 +55,51 @@ def iana_zone(name: str | None) -> str | None:
         return None
     found = WINDOWS_TO_IANA.get(name, name)
     return found if known_zone(found) is not None else None
+
+
+def _clock(value: str | None) -> time | None:
+    """Graph's "08:30:00.0000000" as a time of day (None when unreadable)."""
+    if not value:
+        return None
+    try:
+        return time.fromisoformat(value[:8])
+    except ValueError:
+        return None
+
+
+def graph_working_hours(
+    hours: Mapping[str, object], mailbox_zone: str, today: date
+) -> dict[str, object] | None:
+    """mailboxSettings.workingHours as `{"start", "end", "days"}` in `mailbox_zone` (local
+    "HH:MM", ISO weekdays); None when unreadable, empty, or crossing midnight there.
+
+    Hours kept in another zone than the mailbox's are moved to it as on `today` (directory
+    rounds run hourly, so a daylight-saving change is followed)."""
+    start, end = _clock(text(hours, "startTime")), _clock(text(hours, "endTime"))
+    days = sorted(
+        {
+            ISO_WEEKDAYS[d.lower()]
+            for d in texts(hours, "daysOfWeek", 7)
+            if d.lower() in ISO_WEEKDAYS
+        }
+    )
+    if start is None or end is None or not days or end <= start:
+        return None
+    zone = mapping(hours, "timeZone")
+    named = text(zone, "name") if zone else None
+    source = iana_zone(named) if named else mailbox_zone
+    if source is None:
+        return None  # a custom zone (bias and transitions) we do not model: the policy's hours
+    if source != mailbox_zone:
+        there, here = ZoneInfo(source), ZoneInfo(mailbox_zone)
+        moved_start = datetime.combine(today, start, there).astimezone(here)
+        moved_end = datetime.combine(today, end, there).astimezone(here)
+        if moved_end.date() != moved_start.date():
+            return None
+        shift = (moved_start.date() - today).days
+        days = sorted({(day - 1 + shift) % 7 + 1 for day in days})
+        start, end = moved_start.time(), moved_end.time()
+    return {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M"), "days": days}
 
 
 def aliases_of(user: Mapping[str, object], email: str) -> tuple[str, ...]:
@@ -97,9 +152,13 @@ async def _groups(
     return groups
 
 
-async def read_directory(client: GraphClient, account: MicrosoftAccount) -> GraphDirectory:
-    """Everybody with a mailbox, their aliases, manager, groups, time zone and working hours."""
+async def read_directory(
+    client: GraphClient, account: MicrosoftAccount, today: date | None = None
+) -> GraphDirectory:
+    """Everybody with a mailbox, their aliases, manager, groups, time zone and working hours
+    (`today`, UTC by default, places hours kept in another zone than the mailbox's)."""
     directory = GraphDirectory()
+    today = today or datetime.now(UTC).date()
     calls = client.calls
     users = await _collection(client, account, f"users?$select={USER_FIELDS}&$top=999")
     by_id: dict[str, DirectoryPerson] = {}
@@ -131,8 +190,9 @@ async def read_directory(client: GraphClient, account: MicrosoftAccount) -> Grap
             zone = iana_zone(text(setting.body, "timeZone"))
             if zone is not None:
                 directory.zones[person.email] = zone
-            hours = mapping(setting.body, "workingHours")
-            if hours:
+            raw = mapping(setting.body, "workingHours")
+            hours = graph_working_hours(raw, zone or "UTC", today) if raw else None
+            if hours is not None:
                 directory.working_hours[person.email] = hours
         directory.people.append(
             DirectoryPerson(

@@ -7,13 +7,14 @@ The Graph calls happen in `workers.microsoft`; these use cases each run one tran
   needed attention is tried again;
 - `apply_microsoft_directory`: people upserted from Graph (a full list: the unlisted become
   inactive, kept with their history) and each active person's mailbox calendar connected
-  (`pending` until its first sync).
+  (`pending` until its first sync); mailboxSettings working hours kept apart from the
+  person's own (`people.directory_working_hours`).
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import structlog
 
@@ -84,9 +85,16 @@ async def microsoft_connections(rt: Runtime, tenant_id: int) -> list[ConnectionR
 
 
 async def apply_microsoft_directory(
-    rt: Runtime, tenant_id: int, people: Sequence[PersonIn], secret: str
+    rt: Runtime,
+    tenant_id: int,
+    people: Sequence[PersonIn],
+    secret: str,
+    working_hours: Mapping[str, Mapping[str, object]] | None = None,
 ) -> DirectoryApplied:
-    """Upsert the directory's people, make the unlisted inactive, connect the active ones."""
+    """Upsert the directory's people, make the unlisted inactive, connect the active ones.
+
+    `working_hours` (email -> mailboxSettings hours) are kept as each listed person's directory
+    hours (none given clears them); the person's own working hours are never changed."""
     outcome = DirectoryApplied(people=len(people))
     listed = {person.email for person in people}
     box = rt.secret_box()
@@ -95,6 +103,8 @@ async def apply_microsoft_directory(
         before = await repo.by_emails(listed)
         outcome.created = sum(1 for p in people if p.email not in before)
         ids = await repo.upsert_many(people)
+        hours = working_hours or {}
+        await repo.set_directory_hours({p.email: hours.get(p.email) for p in people})
         active = await repo.active_ids()
         gone = {pid for email, pid in active.items() if email not in listed}
         gone |= {ids[p.email] for p in people if not p.active and p.email in ids}

@@ -140,7 +140,10 @@ def scheduled_meeting(
 
 
 def person_prefs(person: PersonRow) -> PersonPrefs:
-    """The planner's view of a person's preferences (an unreadable stored choice: the policy's)."""
+    """The planner's view of a person's preferences (an unreadable stored choice: the policy's).
+
+    Working hours: the person's own, else their directory's (Graph mailboxSettings), else None
+    (the policy's)."""
     mode = person.delivery_mode
     return PersonPrefs(
         email=person.email,
@@ -151,7 +154,8 @@ def person_prefs(person: PersonRow) -> PersonPrefs:
         muted_contacts=frozenset(person.muted_contacts),
         paused_kinds=paused_kinds(person.paused_kinds),
         muted_series=frozenset(person.muted_series),
-        working_hours=personal_hours(person.working_hours),
+        working_hours=personal_hours(person.working_hours)
+        or personal_hours(person.directory_working_hours),
         delivery_mode=mode if mode in DELIVERY_MODES else None,
     )
 

@@ -96,6 +96,10 @@ class Person(Base):
     aliases: Mapped[list[str]] = mapped_column(JsonValue, nullable=False, server_default="[]")
     manager_email: Mapped[str | None] = mapped_column(String(320))
     groups: Mapped[list[str]] = mapped_column(JsonValue, nullable=False, server_default="[]")
+    # Working hours as the provider's directory says (Graph mailboxSettings), in the person's
+    # zone: {"start", "end", "days"}. Kept apart from `working_hours` so a directory round
+    # never overrides the person's own choice; the planner uses theirs first.
+    directory_working_hours: Mapped[dict[str, Any] | None] = mapped_column(JsonValue)
     # The person's own choices; None means "as the policy says".
     working_hours: Mapped[dict[str, Any] | None] = mapped_column(JsonValue)
     delivery_mode: Mapped[str | None] = mapped_column(String(16))

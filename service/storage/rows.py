@@ -60,6 +60,8 @@ class PersonRow:
     delivery_mode: str | None = None
     paused_kinds: Mapping[str, str] = field(default_factory=dict)
     muted_series: tuple[str, ...] = ()
+    # The provider directory's hours ({"start", "end", "days"}); the person's own win.
+    directory_working_hours: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
 
 import structlog
@@ -51,6 +51,7 @@ def person_row(person: Person) -> PersonRow:
         delivery_mode=person.delivery_mode,
         paused_kinds=dict(person.paused_kinds),
         muted_series=tuple(person.muted_series),
+        directory_working_hours=person.directory_working_hours,
     )
 
 
@@ -127,6 +128,16 @@ class PeopleRepository(Scoped):
             for email, person_id in await self.session.execute(statement, values):
                 ids[email] = person_id
         return ids
+
+    async def set_directory_hours(self, hours: Mapping[str, Mapping[str, object] | None]) -> None:
+        """Keep the directory's working hours (email -> hours, None: none given); the
+        person's own `working_hours` are never touched."""
+        for email, value in hours.items():
+            await self.session.execute(
+                self._update(Person)
+                .where(Person.email == email)
+                .values(directory_working_hours=None if value is None else dict(value))
+            )
 
     async def get(self, person_id: int) -> PersonRow | None:
         """The person with `person_id` in this tenant, or None."""

@@ -4,9 +4,11 @@ runs them, against the Graph emulator on HTTPS loopback (`--authority`, `--graph
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from service.storage import PeopleRepository, PersonRow, PreferencesRepository, TenantRepository
 from tests.emulators.microsoft.fixtures import Graph, graph, graph_server
 from tests.fixtures.operator_cli import Operator
 
@@ -199,3 +201,62 @@ def test_tick_microsoft_steady_round_asks_delta_pages_through_batch(
     assert tick.exit_code == 0, tick.stderr
     assert graph.state.http.count("/$batch") == 1, graph.state.http
     assert not [p for p in graph.state.http if p.endswith("/calendarView/delta")]
+
+
+async def _people(rapport: Operator) -> dict[str, PersonRow]:
+    db = rapport.database()
+    try:
+        async with db.session() as session:
+            tenant = await TenantRepository(session).by_slug("acme")
+            assert tenant is not None
+            return await PeopleRepository(session, tenant.id).by_emails({ANA, BEN, CAT})
+    finally:
+        await db.dispose()
+
+
+async def _choose_hours(rapport: Operator, email: str, hours: dict[str, str]) -> None:
+    db = rapport.database()
+    try:
+        async with db.session() as session:
+            tenant = await TenantRepository(session).by_slug("acme")
+            assert tenant is not None
+            person = await PeopleRepository(session, tenant.id).by_email(email)
+            assert person is not None
+            await PreferencesRepository(session, tenant.id).set_delivery(
+                person.id, timezone=person.timezone, working_hours=hours, delivery_mode=None
+            )
+            await session.commit()
+    finally:
+        await db.dispose()
+
+
+def test_sync_microsoft_directory_working_hours_kept_apart_from_own(
+    tmp_path: Path, graph: Graph
+) -> None:
+    _organisation(graph)
+    ben = graph.state.user_id(BEN)
+    graph.state.mailbox_settings[ben]["workingHours"] = {
+        "daysOfWeek": ["tuesday", "wednesday", "thursday"],
+        "startTime": "07:00:00.0000000", "endTime": "15:30:00.0000000",
+        "timeZone": {"name": "Pacific Standard Time"},
+    }  # fmt: skip
+    rapport, command = _operator(tmp_path, graph)
+    rapport.ok(*command)
+    assert rapport("sync", "--tenant", "acme").exit_code == 0
+    people = asyncio.run(_people(rapport))
+    assert people[BEN].directory_working_hours == {
+        "start": "07:00", "end": "15:30", "days": [2, 3, 4],
+    }  # fmt: skip
+    assert people[BEN].working_hours is None
+    # Ana chooses her own hours on her preferences page; the next directory round keeps them.
+    asyncio.run(_choose_hours(rapport, ANA, {"start": "10:00", "end": "18:00"}))
+    graph.state.mailbox_settings[ben]["workingHours"]["startTime"] = "08:00:00.0000000"
+    assert rapport("sync", "--tenant", "acme").exit_code == 0
+    people = asyncio.run(_people(rapport))
+    assert people[ANA].working_hours == {"start": "10:00", "end": "18:00"}
+    assert people[ANA].directory_working_hours == {
+        "start": "09:00", "end": "17:00", "days": [1, 2, 3, 4, 5],
+    }  # fmt: skip
+    ben_hours = people[BEN].directory_working_hours
+    assert ben_hours is not None
+    assert ben_hours["start"] == "08:00"

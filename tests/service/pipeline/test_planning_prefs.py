@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from service.domain.nudges import PersonalHours
+from service.domain.nudges.planner import personal_policy
+from service.domain.policy import Policy
 from service.pipeline.planning import person_prefs
 from service.storage import PersonRow
 
@@ -64,3 +66,20 @@ def test_map_unreadable_mode_and_pause_to_policy() -> None:
     )
     assert prefs.delivery_mode is None
     assert dict(prefs.paused_kinds) == {"one_on_one": datetime(2026, 12, 24, 7, 0, tzinfo=UTC)}
+
+
+def test_map_working_hours_own_then_directory_then_policy() -> None:
+    directory = {"start": "08:00", "end": "16:00", "days": [1, 2, 3, 4]}
+    own = {"start": "10:00", "end": "18:00"}
+    both = person_prefs(_person(working_hours=own, directory_working_hours=directory))
+    assert both.working_hours == PersonalHours("10:00", "18:00")  # the person's choice wins
+    only_directory = person_prefs(_person(directory_working_hours=directory))
+    assert only_directory.working_hours == PersonalHours("08:00", "16:00", (1, 2, 3, 4))
+    unreadable = person_prefs(_person(directory_working_hours={"start": "x", "end": "16:00"}))
+    assert unreadable.working_hours is None  # the policy's
+
+
+def test_plan_directory_hours_move_nudge_time() -> None:
+    prefs = person_prefs(_person(directory_working_hours={"start": "07:00", "end": "15:00"}))
+    hours = personal_policy(Policy(), prefs).working_hours
+    assert (hours.start, hours.end) == ("07:00", "15:00")

@@ -304,3 +304,48 @@ async def test_migrate_0007_up_and_down_connection_probed_at(blank_url: str) -> 
     await downgrade(blank_url, "0006")
     await migrate(blank_url)
     await check(blank_url)
+
+
+async def test_migrate_0008_up_and_down_directory_working_hours_keeps_people(
+    blank_url: str,
+) -> None:
+    # A person and their calendar written at 0007: adding and dropping the column keeps both
+    # (on SQLite a batch rebuild of `people` would cascade the connection away).
+    await migrate(blank_url, "0007")
+    database = Database.connect(blank_url)
+    try:
+        async with database.session() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO tenants (id, slug, name, internal_domains, created_at) "
+                    "VALUES (1, 'acme', 'Acme', '[]', '2026-11-01 00:00:00+00')"
+                )
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO people (id, tenant_id, email, timezone, opted_out,"
+                    " opted_out_kinds, muted_contacts, unsubscribe_token, created_at,"
+                    " working_hours) VALUES (1, 1, 'ana@acme.test', 'Europe/London', false,"
+                    " '[]', '[]', 'tok', '2026-11-01 00:00:00+00', '{\"start\": \"07:00\","
+                    ' "end": "15:00"}\')'
+                )
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO calendar_connections (tenant_id, person_id, provider, source,"
+                    " status) VALUES (1, 1, 'ics', '/feeds/ana.ics', 'ok')"
+                )
+            )
+            await session.commit()
+    finally:
+        await database.dispose()
+    await migrate(blank_url)
+    await check(blank_url)
+    count = "SELECT count(directory_working_hours), count(working_hours) FROM people"
+    assert await _scalars(blank_url, count) == [(0, 1)]
+    assert await _scalars(blank_url, "SELECT count(*) FROM calendar_connections") == [(1,)]
+    await downgrade(blank_url, "0007")
+    assert await _scalars(blank_url, "SELECT count(working_hours) FROM people") == [(1,)]
+    assert await _scalars(blank_url, "SELECT count(*) FROM calendar_connections") == [(1,)]
+    await migrate(blank_url)
+    await check(blank_url)
