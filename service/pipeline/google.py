@@ -1,7 +1,8 @@
 """Google Workspace installs: store the install, apply a directory round, keep push channels.
 
 The provider calls happen in `workers.google` (pipeline code never imports integrations); these
-use cases hold the database side, each one transaction:
+use cases hold the database side, each one transaction (the install and directory ones are
+`service.pipeline.directory`'s, with Google's facts):
 
 - `save_google_install`: the install's secret (the service account key and settings, as JSON)
   encrypted through the secret store; every Google connection of the tenant gets it too (its
@@ -20,13 +21,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import structlog
 
+from service.pipeline import directory
+from service.pipeline.directory import DirectoryApplied, DirectoryKind
 from service.runtime import Runtime
-from service.storage import CalendarRepository, PeopleRepository, PersonIn, PersonRow
+from service.storage import PersonIn
 from service.storage.repositories.google import (
     ChannelRow,
     GoogleConnectionRow,
@@ -41,18 +43,9 @@ log = structlog.get_logger(__name__)
 
 PROVIDER = "google"
 PRIMARY = "primary calendar"  # the source a person's Google connection shows
+GOOGLE = DirectoryKind(PROVIDER, PRIMARY, GoogleInstallRepository)
 
-
-@dataclass(slots=True)
-class DirectoryApplied:
-    """What applying a directory round changed."""
-
-    created: int = 0
-    updated: int = 0
-    deactivated: int = 0
-    connected: int = 0
-    people: int = 0
-    leavers: list[int] = field(default_factory=list)  # person ids made inactive
+__all__ = ["DirectoryApplied"]  # re-exported: callers of apply_directory name it from here
 
 
 def token_hash(token: str) -> str:
@@ -66,20 +59,11 @@ async def save_google_install(rt: Runtime, tenant_id: int, admin_email: str, sec
     Every existing Google connection of the tenant gets the new secret, and those that needed
     attention (a revoked or refused credential) are pending again: the next sync tries them.
     """
-    box = rt.secret_box()
-    async with rt.db.session() as session:
-        install_id = await GoogleInstallRepository(session, tenant_id).save(
-            admin_email, box.encrypt(secret)
-        )
-        installs = GoogleInstallRepository(session, tenant_id)
-        calendars = CalendarRepository(session, tenant_id)
-        for connection in await installs.connections():
-            await calendars.set_credentials(connection.connection_id, box.encrypt(secret))
-            if connection.status != "ok":
-                await installs.retry_connection(connection.connection_id)
-        await session.commit()
-    log.info("google.install_saved", tenant_id=tenant_id, install_id=install_id)
-    return install_id
+
+    async def save(installs: GoogleInstallRepository, encrypted: bytes) -> int:
+        return await installs.save(admin_email, encrypted)
+
+    return await directory.save_install(rt, tenant_id, GOOGLE, secret, save)
 
 
 async def google_install(rt: Runtime, tenant_id: int) -> tuple[GoogleInstallRow, str] | None:
@@ -95,67 +79,20 @@ async def record_directory_round(
     rt: Runtime, tenant_id: int, error: str | None, status: str = "ok"
 ) -> None:
     """The outcome of a directory round on the install (`error` None: it succeeded)."""
-    async with rt.db.session() as session:
-        await GoogleInstallRepository(session, tenant_id).record(
-            status if error is not None else "ok", error, None if error else rt.now()
-        )
-        await session.commit()
+    await directory.record_round(rt, tenant_id, GOOGLE, error, status)
 
 
 async def google_connections(rt: Runtime, tenant_id: int) -> list[GoogleConnectionRow]:
     """The tenant's Google connections with their people."""
-    async with rt.db.session() as session:
-        return await GoogleInstallRepository(session, tenant_id).connections()
+    return await directory.connections(rt, tenant_id, GOOGLE)
 
 
 async def apply_directory(
     rt: Runtime, tenant_id: int, people: Sequence[PersonIn], secret: str
 ) -> DirectoryApplied:
     """Upsert the directory's people, make the unlisted inactive, connect the active ones."""
-    outcome = DirectoryApplied(people=len(people))
-    listed = {person.email for person in people}
-    box = rt.secret_box()
-    async with rt.db.session() as session:
-        repo = PeopleRepository(session, tenant_id)
-        before = await repo.by_emails(listed)
-        outcome.created = sum(1 for p in people if p.email not in before)
-        outcome.updated = sum(
-            1 for p in people if p.email in before and _changed(p, before[p.email])
-        )
-        ids = await repo.upsert_many(people)
-        active = await repo.active_ids()
-        gone = {pid for email, pid in active.items() if email not in listed}
-        gone |= {ids[p.email] for p in people if not p.active and p.email in ids}
-        outcome.deactivated = await repo.set_active(gone, False)
-        outcome.leavers = sorted(gone)
-        installs = GoogleInstallRepository(session, tenant_id)
-        have = {c.person_id for c in await installs.connections() if c.has_secret}
-        calendars = CalendarRepository(session, tenant_id)
-        for person in people:
-            person_id = ids.get(person.email)
-            if person_id is None or not person.active or person_id in have:
-                continue
-            connection_id = await calendars.ensure(person_id, PROVIDER, PRIMARY)
-            await calendars.set_credentials(connection_id, box.encrypt(secret))
-            await calendars.mark_pending(connection_id)
-            outcome.connected += 1
-        await session.commit()
-    log.info(
-        "google.directory_applied", tenant_id=tenant_id, people=outcome.people,
-        created=outcome.created, updated=outcome.updated, deactivated=outcome.deactivated,
-        connected=outcome.connected,
-    )  # fmt: skip
-    return outcome
-
-
-def _changed(new: PersonIn, stored: PersonRow) -> bool:
-    return (
-        new.name != stored.name
-        or new.timezone != stored.timezone
-        or sorted(new.aliases) != sorted(stored.aliases)
-        or new.manager_email != stored.manager_email
-        or tuple(new.groups) != tuple(stored.groups)
-        or new.active != stored.active
+    return await directory.apply_directory(
+        rt, tenant_id, GOOGLE, directory.DirectoryRound(people), secret
     )
 
 

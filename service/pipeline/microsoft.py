@@ -1,6 +1,7 @@
 """Microsoft 365 installs: store the install, apply a directory round (the database side).
 
-The Graph calls happen in `workers.microsoft`; these use cases each run one transaction:
+The Graph calls happen in `workers.microsoft`; these use cases each run one transaction (the
+install and directory ones are `service.pipeline.directory`'s, with Microsoft's facts):
 
 - `save_microsoft_install`: the app registration (JSON) encrypted through the secret store;
   every Microsoft connection of the tenant gets it too (its calendar source), and one that
@@ -18,12 +19,13 @@ from collections.abc import Mapping, Sequence
 
 import structlog
 
-from service.pipeline.google import DirectoryApplied, token_hash
+from service.pipeline import directory
+from service.pipeline.directory import DirectoryApplied, DirectoryKind
+from service.pipeline.google import token_hash
 from service.runtime import Runtime
-from service.storage import CalendarRepository, PeopleRepository, PersonIn
+from service.storage import PersonIn
 from service.storage.repositories.google import (
     ChannelRow,
-    GoogleInstallRepository,
     PushChannelRepository,
     tenant_of_channel,
 )
@@ -37,25 +39,19 @@ log = structlog.get_logger(__name__)
 
 PROVIDER = "microsoft"
 MAILBOX = "mailbox calendar"  # the source a person's Microsoft connection shows
+# counts_updated False: Microsoft rounds never counted changed people (kept as it was)
+MICROSOFT = DirectoryKind(PROVIDER, MAILBOX, MicrosoftInstallRepository, counts_updated=False)
 
 
 async def save_microsoft_install(
     rt: Runtime, tenant_id: int, ids: tuple[str, str], secret: str
 ) -> int:
     """Store the install (`ids`: directory tenant, client id) encrypted; returns its id."""
-    box = rt.secret_box()
-    async with rt.db.session() as session:
-        installs = MicrosoftInstallRepository(session, tenant_id)
-        install_id = await installs.save(ids[0], ids[1], box.encrypt(secret))
-        calendars = CalendarRepository(session, tenant_id)
-        retry = GoogleInstallRepository(session, tenant_id)  # retry_connection is provider-free
-        for connection in await installs.connections():
-            await calendars.set_credentials(connection.connection_id, box.encrypt(secret))
-            if connection.status != "ok":
-                await retry.retry_connection(connection.connection_id)
-        await session.commit()
-    log.info("microsoft.install_saved", tenant_id=tenant_id, install_id=install_id)
-    return install_id
+
+    async def save(installs: MicrosoftInstallRepository, encrypted: bytes) -> int:
+        return await installs.save(ids[0], ids[1], encrypted)
+
+    return await directory.save_install(rt, tenant_id, MICROSOFT, secret, save)
 
 
 async def microsoft_install(rt: Runtime, tenant_id: int) -> tuple[MicrosoftInstallRow, str] | None:
@@ -71,17 +67,12 @@ async def record_microsoft_round(
     rt: Runtime, tenant_id: int, error: str | None, status: str = "ok"
 ) -> None:
     """The outcome of a directory round on the install (`error` None: it succeeded)."""
-    async with rt.db.session() as session:
-        await MicrosoftInstallRepository(session, tenant_id).record(
-            status if error is not None else "ok", error, None if error else rt.now()
-        )
-        await session.commit()
+    await directory.record_round(rt, tenant_id, MICROSOFT, error, status)
 
 
 async def microsoft_connections(rt: Runtime, tenant_id: int) -> list[ConnectionRow]:
     """The tenant's Microsoft connections with their people."""
-    async with rt.db.session() as session:
-        return await MicrosoftInstallRepository(session, tenant_id).connections()
+    return await directory.connections(rt, tenant_id, MICROSOFT)
 
 
 async def apply_microsoft_directory(
@@ -95,38 +86,8 @@ async def apply_microsoft_directory(
 
     `working_hours` (email -> mailboxSettings hours) are kept as each listed person's directory
     hours (none given clears them); the person's own working hours are never changed."""
-    outcome = DirectoryApplied(people=len(people))
-    listed = {person.email for person in people}
-    box = rt.secret_box()
-    async with rt.db.session() as session:
-        repo = PeopleRepository(session, tenant_id)
-        before = await repo.by_emails(listed)
-        outcome.created = sum(1 for p in people if p.email not in before)
-        ids = await repo.upsert_many(people)
-        hours = working_hours or {}
-        await repo.set_directory_hours({p.email: hours.get(p.email) for p in people})
-        active = await repo.active_ids()
-        gone = {pid for email, pid in active.items() if email not in listed}
-        gone |= {ids[p.email] for p in people if not p.active and p.email in ids}
-        outcome.deactivated = await repo.set_active(gone, False)
-        outcome.leavers = sorted(gone)
-        installs = MicrosoftInstallRepository(session, tenant_id)
-        have = {c.person_id for c in await installs.connections() if c.has_secret}
-        calendars = CalendarRepository(session, tenant_id)
-        for person in people:
-            person_id = ids.get(person.email)
-            if person_id is None or not person.active or person_id in have:
-                continue
-            connection_id = await calendars.ensure(person_id, PROVIDER, MAILBOX)
-            await calendars.set_credentials(connection_id, box.encrypt(secret))
-            await calendars.mark_pending(connection_id)
-            outcome.connected += 1
-        await session.commit()
-    log.info(
-        "microsoft.directory_applied", tenant_id=tenant_id, people=outcome.people,
-        created=outcome.created, deactivated=outcome.deactivated, connected=outcome.connected,
-    )  # fmt: skip
-    return outcome
+    listed = directory.DirectoryRound(people, working_hours or {})
+    return await directory.apply_directory(rt, tenant_id, MICROSOFT, listed, secret)
 
 
 async def subscription_for_notification(

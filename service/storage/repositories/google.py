@@ -17,8 +17,9 @@ from service.storage.models import (
     PushChannel,
 )
 from service.storage.repositories.base import Scoped, rowcount, utcnow
+from service.storage.repositories.installs import ConnectionRow, InstallRepository
 
-MAX_ERROR = 2_000
+GoogleConnectionRow = ConnectionRow  # a Google connection and its person
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,18 +32,6 @@ class GoogleInstallRow:
     status: str
     last_error: str | None
     directory_synced_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class GoogleConnectionRow:
-    """A Google calendar connection of the tenant, with its person."""
-
-    connection_id: int
-    person_id: int
-    email: str
-    active: bool
-    status: str
-    has_secret: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +76,11 @@ def _channel(row: PushChannel) -> ChannelRow:
     )
 
 
-class GoogleInstallRepository(Scoped):
+class GoogleInstallRepository(InstallRepository):
     """The tenant's one Google install."""
+
+    model = GoogleInstall
+    provider = "google"
 
     async def save(self, admin_email: str, encrypted: bytes) -> int:
         """Store (or replace) the install's secret; it is `pending` until its first round."""
@@ -123,42 +115,6 @@ class GoogleInstallRepository(Scoped):
         """Store the secret encrypted anew (key rotation)."""
         await self.session.execute(
             self._update(GoogleInstall).values(credentials_encrypted=encrypted)
-        )
-
-    async def record(self, status: str, error: str | None, synced_at: datetime | None) -> None:
-        """The outcome of a directory round (`synced_at` only when it succeeded)."""
-        values: dict[str, object] = {
-            "status": status,
-            "last_error": (error or None) and error[:MAX_ERROR],
-        }
-        if synced_at is not None:
-            values["directory_synced_at"] = synced_at
-        await self.session.execute(self._update(GoogleInstall).values(**values))
-
-    async def connections(self) -> list[GoogleConnectionRow]:
-        """The tenant's Google calendar connections with their people, by id."""
-        statement = (
-            self._select_columns(
-                CalendarConnection,
-                CalendarConnection.id,
-                CalendarConnection.person_id,
-                Person.email,
-                Person.active,
-                CalendarConnection.status,
-                CalendarConnection.credentials_encrypted.is_not(None),
-            )
-            .join(Person, Person.id == CalendarConnection.person_id)
-            .where(CalendarConnection.provider == "google")
-            .order_by(CalendarConnection.id)
-        )
-        return [GoogleConnectionRow(*row) for row in (await self.session.execute(statement)).all()]
-
-    async def retry_connection(self, connection_id: int) -> None:
-        """A connection that needed attention is pending again (its credentials changed)."""
-        await self.session.execute(
-            self._update(CalendarConnection)
-            .where(CalendarConnection.id == connection_id)
-            .values(status="pending", last_error=None)
         )
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from service.storage.models import CalendarConnection, MicrosoftInstall, Person
-from service.storage.repositories.base import Scoped, utcnow
-from service.storage.repositories.google import MAX_ERROR, GoogleConnectionRow
+from service.storage.models import MicrosoftInstall
+from service.storage.repositories.base import utcnow
+from service.storage.repositories.installs import ConnectionRow, InstallRepository
 
-ConnectionRow = GoogleConnectionRow  # the same facts of a provider's connection and its person
+__all__ = ["ConnectionRow", "MicrosoftInstallRepository", "MicrosoftInstallRow"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +25,11 @@ class MicrosoftInstallRow:
     directory_synced_at: datetime | None
 
 
-class MicrosoftInstallRepository(Scoped):
+class MicrosoftInstallRepository(InstallRepository):
     """The tenant's one Microsoft 365 install."""
+
+    model = MicrosoftInstall
+    provider = "microsoft"
 
     async def save(self, directory_tenant: str, client_id: str, encrypted: bytes) -> int:
         """Store (or replace) the install; it is `pending` until its first directory round."""
@@ -65,31 +68,3 @@ class MicrosoftInstallRepository(Scoped):
             row.id, row.directory_tenant, row.client_id, bytes(row.credentials_encrypted),
             row.status, row.last_error, row.directory_synced_at,
         )  # fmt: skip
-
-    async def record(self, status: str, error: str | None, synced_at: datetime | None) -> None:
-        """The outcome of a directory round (`synced_at` only when it succeeded)."""
-        values: dict[str, object] = {
-            "status": status,
-            "last_error": (error or None) and error[:MAX_ERROR],
-        }
-        if synced_at is not None:
-            values["directory_synced_at"] = synced_at
-        await self.session.execute(self._update(MicrosoftInstall).values(**values))
-
-    async def connections(self) -> list[ConnectionRow]:
-        """The tenant's Microsoft calendar connections with their people, by id."""
-        statement = (
-            self._select_columns(
-                CalendarConnection,
-                CalendarConnection.id,
-                CalendarConnection.person_id,
-                Person.email,
-                Person.active,
-                CalendarConnection.status,
-                CalendarConnection.credentials_encrypted.is_not(None),
-            )
-            .join(Person, Person.id == CalendarConnection.person_id)
-            .where(CalendarConnection.provider == "microsoft")
-            .order_by(CalendarConnection.id)
-        )
-        return [ConnectionRow(*row) for row in (await self.session.execute(statement)).all()]
