@@ -28,6 +28,7 @@ from integrations.google.directory import DirectoryPerson, read_directory
 from service.domain.port import AuthRevoked, ConnectorError
 from service.domain.zones import known_zone
 from service.pipeline.google import (
+    GOOGLE,
     apply_directory,
     channel_for_notification,
     channels,
@@ -41,6 +42,7 @@ from service.pipeline.sync import error_message
 from service.runtime import Runtime
 from service.storage import PeopleRepository, PersonIn
 from service.storage.repositories.google import ChannelRow, GoogleConnectionRow, channel_prefix
+from workers.directory import DirectoryRound, round_failed
 from workers.google_probe import reprobe_refused
 from workers.google_quota import record_requests
 from workers.sync import sync_connection
@@ -56,20 +58,6 @@ def google_connector(rt: Runtime) -> GoogleConnector | None:
     """The runtime's Google connector, when one is configured."""
     connector = rt.connectors.get("google")
     return connector if isinstance(connector, GoogleConnector) else None
-
-
-@dataclass(slots=True)
-class DirectoryRound:
-    """What one directory round did; `error` set when it could not run."""
-
-    people: int = 0
-    created: int = 0
-    updated: int = 0
-    deactivated: int = 0
-    connected: int = 0
-    timezones: int = 0
-    channels_stopped: int = 0
-    error: str | None = None
 
 
 async def directory_round(rt: Runtime, tenant_id: int) -> DirectoryRound | None:
@@ -96,22 +84,13 @@ async def _directory_round(rt: Runtime, tenant_id: int) -> DirectoryRound | None
             raise AuthRevoked(f"the stored Google install cannot be used: {exc}") from None
         directory = await read_directory(connector.api, account)
     except ConnectorError as exc:
-        outcome.error = error_message(exc)
-        status = "auth_revoked" if isinstance(exc, AuthRevoked) else "error"
-        log.warning("google.directory_failed", tenant_id=tenant_id, status=status)
-        await record_directory_round(rt, tenant_id, outcome.error, status)
-        return outcome
+        return await round_failed(rt, tenant_id, GOOGLE, exc)
     daily = install.directory_synced_at is None or (
         rt.now() - install.directory_synced_at >= TIMEZONE_REFRESH
     )
     people = await _with_zones(rt, tenant_id, connector, account, directory.people, daily, outcome)
     applied = await apply_directory(rt, tenant_id, people, secret)
-    outcome.people, outcome.created, outcome.updated = (
-        applied.people,
-        applied.created,
-        applied.updated,
-    )
-    outcome.deactivated, outcome.connected = applied.deactivated, applied.connected
+    outcome.take(applied)
     outcome.channels_stopped = await _stop_inactive(rt, tenant_id, connector, account)
     await record_directory_round(rt, tenant_id, None)
     return outcome

@@ -28,6 +28,7 @@ from integrations.payload import text
 from service.domain.port import AuthRevoked, CalendarRef, ConnectorError
 from service.pipeline.google import channels, forget_channel, record_channel
 from service.pipeline.microsoft import (
+    MICROSOFT,
     apply_microsoft_directory,
     microsoft_connections,
     microsoft_install,
@@ -39,7 +40,8 @@ from service.runtime import Runtime
 from service.storage import CalendarRepository, PersonIn
 from service.storage.repositories.google import ChannelRow, PushChannelRepository, channel_prefix
 from service.storage.repositories.microsoft import ConnectionRow
-from workers.google import DirectoryRound, PushSyncs
+from workers.directory import DirectoryRound, round_failed
+from workers.google import PushSyncs
 
 log = structlog.get_logger(__name__)
 
@@ -67,11 +69,7 @@ async def microsoft_directory_round(rt: Runtime, tenant_id: int) -> DirectoryRou
             raise AuthRevoked(f"the stored Microsoft install cannot be used: {exc}") from None
         directory = await read_directory(connector.client, account, rt.now().date())
     except ConnectorError as exc:
-        outcome.error = error_message(exc)
-        status = "auth_revoked" if isinstance(exc, AuthRevoked) else "error"
-        log.warning("microsoft.directory_failed", tenant_id=tenant_id, status=status)
-        await record_microsoft_round(rt, tenant_id, outcome.error, status)
-        return outcome
+        return await round_failed(rt, tenant_id, MICROSOFT, exc)
     people = [
         PersonIn(
             email=p.email,
@@ -89,12 +87,7 @@ async def microsoft_directory_round(rt: Runtime, tenant_id: int) -> DirectoryRou
     applied = await apply_microsoft_directory(
         rt, tenant_id, people, secret, directory.working_hours
     )
-    outcome.people, outcome.created, outcome.updated = (
-        applied.people,
-        applied.created,
-        applied.updated,
-    )
-    outcome.deactivated, outcome.connected = applied.deactivated, applied.connected
+    outcome.take(applied)
     await record_microsoft_round(rt, tenant_id, None)
     return outcome
 

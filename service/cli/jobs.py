@@ -24,7 +24,8 @@ from service.cli.running import TenantOption, reported, run, tenant_id_of
 if TYPE_CHECKING:
     from service.runtime import Runtime
     from workers.cron import TickOutcome
-    from workers.google import ChannelRound, DirectoryRound
+    from workers.directory import DirectoryRound
+    from workers.google import ChannelRound
     from workers.sync import ConnectionSync, SyncRound
 
 

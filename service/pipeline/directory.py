@@ -50,7 +50,7 @@ class DirectoryApplied:
 
 
 @dataclass(frozen=True, slots=True)
-class DirectoryRound:
+class DirectoryListing:
     """What a directory round listed: its people, and working hours when it brings them."""
 
     people: Sequence[PersonIn]
@@ -101,7 +101,7 @@ async def connections(rt: Runtime, tenant_id: int, kind: DirectoryKind[R]) -> li
 
 
 async def apply_directory(
-    rt: Runtime, tenant_id: int, kind: DirectoryKind[R], listed: DirectoryRound, secret: str
+    rt: Runtime, tenant_id: int, kind: DirectoryKind[R], listed: DirectoryListing, secret: str
 ) -> DirectoryApplied:
     """Upsert the directory's people, make the unlisted inactive, connect the active ones."""
     people = listed.people

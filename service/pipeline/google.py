@@ -92,7 +92,7 @@ async def apply_directory(
 ) -> DirectoryApplied:
     """Upsert the directory's people, make the unlisted inactive, connect the active ones."""
     return await directory.apply_directory(
-        rt, tenant_id, GOOGLE, directory.DirectoryRound(people), secret
+        rt, tenant_id, GOOGLE, directory.DirectoryListing(people), secret
     )
 
 

@@ -86,7 +86,7 @@ async def apply_microsoft_directory(
 
     `working_hours` (email -> mailboxSettings hours) are kept as each listed person's directory
     hours (none given clears them); the person's own working hours are never changed."""
-    listed = directory.DirectoryRound(people, working_hours or {})
+    listed = directory.DirectoryListing(people, working_hours or {})
     return await directory.apply_directory(rt, tenant_id, MICROSOFT, listed, secret)
 
 
