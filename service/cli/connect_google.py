@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from service.cli.running import emit, fail, run, say, tenant_id_of
+from service.cli.running import Install, connect_install, fail, run
 
 if TYPE_CHECKING:
     from service.runtime import Runtime
@@ -89,30 +89,29 @@ def google(
     except InvalidAccount as exc:
         fail(command, str(exc))
 
-    async def work(rt: Runtime) -> int:
-        from service.pipeline.connections import check_secrets
+    async def save(rt: Runtime, tenant_id: int) -> int:
         from service.pipeline.google import save_google_install
+
+        return await save_google_install(rt, tenant_id, account.admin_email, account.dump())
+
+    async def probe(rt: Runtime) -> str | None:
         from workers.google import probe_directory
 
-        tenant_id = await tenant_id_of(rt, tenant)
-        await check_secrets(rt, tenant_id)
-        await save_google_install(rt, tenant_id, account.admin_email, account.dump())
-        problem = await probe_directory(rt, account)
-        if problem is None:
-            say(command, f"connected; now run `rapport sync --tenant {tenant}`")
-        else:
-            say(command, f"stored, but Google refused the admin's directory read: {problem}")
-        emit(
-            {
-                "tenant": tenant,
-                "provider": "google",
-                "admin": account.admin_email,
-                "client_id": account.client_id,
-                "scopes": [*CALENDAR_SCOPES, *DIRECTORY_SCOPES],
-                "status": "ok" if problem is None else "needs_attention",
-                "message": problem,
-            }
-        )
-        return 0 if problem is None else 1
+        return await probe_directory(rt, account)
+
+    install = Install(
+        save,
+        probe,
+        "stored, but Google refused the admin's directory read",
+        {
+            "provider": "google",
+            "admin": account.admin_email,
+            "client_id": account.client_id,
+            "scopes": [*CALENDAR_SCOPES, *DIRECTORY_SCOPES],
+        },
+    )
+
+    async def work(rt: Runtime) -> int:
+        return await connect_install(rt, command, tenant, install)
 
     run(command, work)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from service.cli.running import emit, fail, run, say, tenant_id_of
+from service.cli.running import Install, connect_install, fail, run
 
 if TYPE_CHECKING:
     from service.runtime import Runtime
@@ -102,32 +102,30 @@ def microsoft(
     except InvalidAccount as exc:
         fail(command, str(exc))
 
-    async def work(rt: Runtime) -> int:
-        from service.pipeline.connections import check_secrets
+    async def save(rt: Runtime, tenant_id: int) -> int:
         from service.pipeline.microsoft import save_microsoft_install
+
+        ids = (account.directory_tenant, account.client_id)
+        return await save_microsoft_install(rt, tenant_id, ids, account.dump())
+
+    async def probe(rt: Runtime) -> str | None:
         from workers.microsoft import probe_microsoft
 
-        tenant_id = await tenant_id_of(rt, tenant)
-        await check_secrets(rt, tenant_id)
-        await save_microsoft_install(
-            rt, tenant_id, (account.directory_tenant, account.client_id), account.dump()
-        )
-        problem = await probe_microsoft(rt, account)
-        if problem is None:
-            say(command, f"connected; now run `rapport sync --tenant {tenant}`")
-        else:
-            say(command, f"stored, but the app was refused: {problem}")
-        emit(
-            {
-                "tenant": tenant,
-                "provider": "microsoft",
-                "directory_tenant": account.directory_tenant,
-                "client_id": account.client_id,
-                "permissions": list(PERMISSIONS),
-                "status": "ok" if problem is None else "needs_attention",
-                "message": problem,
-            }
-        )
-        return 0 if problem is None else 1
+        return await probe_microsoft(rt, account)
+
+    install = Install(
+        save,
+        probe,
+        "stored, but the app was refused",
+        {
+            "provider": "microsoft",
+            "directory_tenant": account.directory_tenant,
+            "client_id": account.client_id,
+            "permissions": list(PERMISSIONS),
+        },
+    )
+
+    async def work(rt: Runtime) -> int:
+        return await connect_install(rt, command, tenant, install)
 
     run(command, work)

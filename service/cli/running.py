@@ -17,6 +17,7 @@ import json
 import socket
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -170,3 +171,36 @@ def run(
             code, message = _problem(exc, settings)
             fail(command, message, code)
     raise typer.Exit(code)
+
+
+@dataclass(frozen=True, slots=True)
+class Install:
+    """A provider install to store and try: what `connect google|microsoft` differ in."""
+
+    save: Callable[[Runtime, int], Awaitable[object]]  # store it for the tenant id
+    probe: Callable[[Runtime], Awaitable[str | None]]  # the provider's refusal, or None
+    refused: str  # what is said before the refusal
+    facts: Mapping[str, object]  # the emitted record's provider facts
+
+
+async def connect_install(rt: Runtime, command: str, tenant: str, install: Install) -> int:
+    """Store the tenant's install, try it, say and emit the outcome; the exit code."""
+    from service.pipeline.connections import check_secrets
+
+    tenant_id = await tenant_id_of(rt, tenant)
+    await check_secrets(rt, tenant_id)
+    await install.save(rt, tenant_id)
+    problem = await install.probe(rt)
+    if problem is None:
+        say(command, f"connected; now run `rapport sync --tenant {tenant}`")
+    else:
+        say(command, f"{install.refused}: {problem}")
+    emit(
+        {
+            "tenant": tenant,
+            **install.facts,
+            "status": "ok" if problem is None else "needs_attention",
+            "message": problem,
+        }
+    )
+    return 0 if problem is None else 1
