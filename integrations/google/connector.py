@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from integrations.accounts import ParsedAccounts
 from integrations.google.account import GoogleAccount, InvalidAccount
 from integrations.google.client import GoogleApi, get_event, list_events
 from integrations.google.cursor import GoogleCursor
@@ -40,7 +41,6 @@ from integrations.google.push import PushConfig
 from integrations.payload import SkipEvent, mapping, text
 from service.domain.model import Meeting
 from service.domain.port import (
-    AuthRevoked,
     CalendarRef,
     CursorExpired,
     Feature,
@@ -100,7 +100,7 @@ class GoogleConnector:
         self.api = api or GoogleApi()
         self.config = config or SyncConfig()
         self.push = push or PushConfig()
-        self._accounts: dict[str, GoogleAccount] = {}
+        self._accounts = ParsedAccounts(GoogleAccount.parse, InvalidAccount, "Google")
 
     def close(self) -> None:
         """Close the client's threads and connections."""
@@ -108,17 +108,7 @@ class GoogleConnector:
 
     def account(self, source: str) -> GoogleAccount:
         """The install a calendar source names (parsed once per distinct source)."""
-        digest = hashlib.sha256(source.encode()).hexdigest()
-        found = self._accounts.get(digest)
-        if found is None:
-            try:
-                found = GoogleAccount.parse(source)
-            except InvalidAccount as exc:
-                raise AuthRevoked(f"the stored Google install cannot be used: {exc}") from None
-            if len(self._accounts) > 64:
-                self._accounts.clear()
-            self._accounts[digest] = found
-        return found
+        return self._accounts.get(source)
 
     async def pull(
         self, calendar: CalendarRef, cursor: str | None, window: SyncWindow

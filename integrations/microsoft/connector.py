@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import structlog
 
+from integrations.accounts import ParsedAccounts
 from integrations.microsoft.account import InvalidAccount, MicrosoftAccount
 from integrations.microsoft.client import GraphClient, MailboxUnavailable, Request, Response
 from integrations.microsoft.cursor import GraphCursor, id_key
@@ -33,7 +34,6 @@ from integrations.microsoft.normalise import normalise_event
 from integrations.microsoft.push import SubscriptionConfig
 from integrations.payload import mapping, text
 from service.domain.port import (
-    AuthRevoked,
     CalendarRef,
     ConnectorError,
     Feature,
@@ -94,7 +94,7 @@ class MicrosoftConnector:
         self.client = client or GraphClient()
         self.config = config or SyncConfig()
         self.push = push or SubscriptionConfig()
-        self._accounts: dict[str, MicrosoftAccount] = {}
+        self._accounts = ParsedAccounts(MicrosoftAccount.parse, InvalidAccount, "Microsoft")
         self.prefetched: dict[str, tuple[str, Response | ConnectorError]] = {}
 
     async def aclose(self) -> None:
@@ -103,17 +103,7 @@ class MicrosoftConnector:
 
     def account(self, source: str) -> MicrosoftAccount:
         """The install a calendar source names (parsed once per distinct source)."""
-        digest = hashlib.sha256(source.encode()).hexdigest()
-        found = self._accounts.get(digest)
-        if found is None:
-            try:
-                found = MicrosoftAccount.parse(source)
-            except InvalidAccount as exc:
-                raise AuthRevoked(f"the stored Microsoft install cannot be used: {exc}") from None
-            if len(self._accounts) > 64:
-                self._accounts.clear()
-            self._accounts[digest] = found
-        return found
+        return self._accounts.get(source)
 
     def headers(self) -> dict[str, str]:
         """The Prefer headers of every delta request."""
