@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from integrations.google import GoogleConnector
-from integrations.google.account import GoogleAccount, InvalidAccount
+from integrations.google.account import GoogleAccount
 from integrations.google.client import calendar_timezone, stop_channel, watch_events
 from integrations.google.directory import DirectoryPerson, read_directory
 from service.domain.port import AuthRevoked, ConnectorError
@@ -78,10 +78,7 @@ async def _directory_round(rt: Runtime, tenant_id: int) -> DirectoryRound | None
     try:
         if connector is None:
             raise ConnectorError("no Google connector is configured in this process")
-        try:
-            account = GoogleAccount.parse(secret)
-        except InvalidAccount as exc:
-            raise AuthRevoked(f"the stored Google install cannot be used: {exc}") from None
+        account = connector.account(secret)  # AuthRevoked when it cannot be used
         directory = await read_directory(connector.api, account)
     except ConnectorError as exc:
         return await round_failed(rt, tenant_id, GOOGLE, exc)

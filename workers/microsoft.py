@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 import structlog
 
 from integrations.microsoft import MicrosoftConnector
-from integrations.microsoft.account import InvalidAccount, MicrosoftAccount
+from integrations.microsoft.account import MicrosoftAccount
 from integrations.microsoft.client import Request
 from integrations.microsoft.directory import read_directory
 from integrations.microsoft.push import renew, subscribe, unsubscribe
 from integrations.payload import text
-from service.domain.port import AuthRevoked, CalendarRef, ConnectorError
+from service.domain.port import CalendarRef, ConnectorError
 from service.pipeline.google import channels, forget_channel, record_channel
 from service.pipeline.microsoft import (
     MICROSOFT,
@@ -63,10 +63,7 @@ async def microsoft_directory_round(rt: Runtime, tenant_id: int) -> DirectoryRou
     try:
         if connector is None:
             raise ConnectorError("no Microsoft connector is configured in this process")
-        try:
-            account = MicrosoftAccount.parse(secret)
-        except InvalidAccount as exc:
-            raise AuthRevoked(f"the stored Microsoft install cannot be used: {exc}") from None
+        account = connector.account(secret)  # AuthRevoked when it cannot be used
         directory = await read_directory(connector.client, account, rt.now().date())
     except ConnectorError as exc:
         return await round_failed(rt, tenant_id, MICROSOFT, exc)
