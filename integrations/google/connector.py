@@ -25,12 +25,13 @@ import hashlib
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import structlog
 
+from integrations import span as spans
 from integrations.accounts import ParsedAccounts
 from integrations.google.account import GoogleAccount, InvalidAccount
 from integrations.google.client import GoogleApi, get_event, list_events
@@ -74,14 +75,8 @@ class SyncConfig:
 
 
 def span_end(owner: str, window: SyncWindow, slack_days: int) -> datetime:
-    """How far a full sync of this calendar reads: the window's end, the slack, a spread.
-
-    The spread (a stable hash of the owner, up to `slack_days` more) staggers the day each
-    calendar's rolling window outgrows its cursor.
-    """
-    digest = hashlib.sha256(f"google-span:{owner}".encode()).digest()
-    spread = int.from_bytes(digest[:4], "big") % (slack_days * 24)
-    return window.end + timedelta(days=slack_days, hours=spread)
+    """How far a full sync of this calendar reads (see `integrations.span.span_end`)."""
+    return spans.span_end("google-span", owner, window, slack_days)
 
 
 class GoogleConnector:

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from integrations.span import within
 from service.domain.port import SyncWindow
 
 # Bump to make every Google calendar's next sync a full one (a normaliser fix to apply).
@@ -29,11 +30,7 @@ class GoogleCursor:
 
     def covers(self, window: SyncWindow) -> bool:
         """True when an incremental sync from this cursor sees everything in `window`."""
-        return (
-            self.version == NORMALISER_VERSION
-            and self.start <= window.start
-            and window.end <= self.end
-        )
+        return self.version == NORMALISER_VERSION and within(self.start, self.end, window)
 
     def contains(self, start: datetime, end: datetime) -> bool:
         """True when an event [start, end) overlaps the span (the full sync would list it)."""

@@ -20,12 +20,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import ClassVar
 from urllib.parse import quote
 
 import structlog
 
+from integrations import span as spans
 from integrations.accounts import ParsedAccounts
 from integrations.microsoft.account import InvalidAccount, MicrosoftAccount
 from integrations.microsoft.client import GraphClient, MailboxUnavailable, Request, Response
@@ -64,14 +65,8 @@ class SyncConfig:
 
 
 def span_end(owner: str, window: SyncWindow, slack_days: int) -> datetime:
-    """How far a baseline of this mailbox reads: the window's end, the slack, a spread.
-
-    The spread (a stable hash of the owner, up to `slack_days` more) staggers the day each
-    mailbox's rolling window outgrows its delta token: the planned re-baseline.
-    """
-    digest = hashlib.sha256(f"graph-span:{owner}".encode()).digest()
-    spread = int.from_bytes(digest[:4], "big") % (slack_days * 24)
-    return window.end + timedelta(days=slack_days, hours=spread)
+    """How far a baseline of this mailbox reads (see `integrations.span.span_end`)."""
+    return spans.span_end("graph-span", owner, window, slack_days)
 
 
 def _stamp(moment: datetime) -> str:

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from integrations.span import within
 from service.domain.port import SyncWindow
 
 # Bump to make every Microsoft calendar's next round a baseline (a normaliser fix to apply).
@@ -36,11 +37,7 @@ class GraphCursor:
 
     def covers(self, window: SyncWindow) -> bool:
         """True when a round from this cursor sees everything in `window`."""
-        return (
-            self.version == NORMALISER_VERSION
-            and self.start <= window.start
-            and window.end <= self.end
-        )
+        return self.version == NORMALISER_VERSION and within(self.start, self.end, window)
 
     def dump(self) -> str:
         """The cursor as stored."""
