@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, date, datetime
 
+import playwright.async_api
 import pytest
 
 from service.domain.nudges import VARIANT_STRIDE
@@ -62,12 +63,11 @@ def _emails() -> dict[str, str]:
 
 
 async def test_render_every_email_fits_375_and_900_px_without_scrolling() -> None:
-    playwright = pytest.importorskip("playwright.async_api")
     if not shutil.which(CHROMIUM):
-        pytest.skip("no system Chromium (apt-get install chromium)")
+        pytest.fail("no system Chromium: scripts/test installs it (apt-get install chromium)")
     emails = _emails()
     too_wide: list[str] = []
-    async with playwright.async_playwright() as pw:
+    async with playwright.async_api.async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
             page = await browser.new_page()
