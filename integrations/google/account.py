@@ -27,8 +27,6 @@ DIRECTORY_SCOPES = (
     "https://www.googleapis.com/auth/admin.directory.user.readonly",
     "https://www.googleapis.com/auth/admin.directory.group.readonly",
 )
-GOOGLE_API_URL = "https://www.googleapis.com/"
-GOOGLE_DIRECTORY_URL = "https://admin.googleapis.com/"
 _KEY_FIELDS = ("client_email", "private_key", "private_key_id", "token_uri")
 MAX_KEY_BYTES = 20_000
 

@@ -59,12 +59,6 @@ def local(moment: datetime, timezone: str) -> datetime:
     return moment.astimezone(ZoneInfo(timezone))
 
 
-def when_words(moment: datetime, timezone: str) -> str:
-    """`Tuesday 24 November, 14:30 (Europe/London)` in the reader's zone."""
-    there = local(moment, timezone)
-    return f"{day_words(there.date())}, {there:%H:%M} ({timezone})"
-
-
 def time_words(moment: datetime, timezone: str) -> str:
     """`14:30` in the reader's zone."""
     return f"{local(moment, timezone):%H:%M}"

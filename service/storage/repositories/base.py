@@ -18,8 +18,6 @@ from service.storage.models import Base, Person
 T = TypeVar("T")
 M = TypeVar("M", bound=Base)
 
-# asyncpg and SQLite both cap a statement at 32,767 bound parameters; stay well below.
-MAX_PARAMS = 30_000
 CHUNK = 500
 # Plain id lists (one parameter a value) go in bigger slices.
 ID_CHUNK = 5_000
@@ -34,11 +32,6 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     """Consecutive slices of at most `size` items."""
     for index in range(0, len(items), max(1, size)):
         yield items[index : index + size]
-
-
-def rows_per_statement(columns: int) -> int:
-    """How many rows of `columns` parameters fit one statement under the parameter cap."""
-    return max(1, MAX_PARAMS // max(1, columns))
 
 
 def rowcount(result: Result[Any]) -> int:

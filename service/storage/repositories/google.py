@@ -153,15 +153,6 @@ class PushChannelRepository(Scoped):
         )
         return None if row is None else _channel(row)
 
-    async def for_connection(self, connection_id: int) -> list[ChannelRow]:
-        """The connection's channels, newest expiry first."""
-        statement = (
-            self._select(PushChannel)
-            .where(PushChannel.connection_id == connection_id)
-            .order_by(PushChannel.expires_at.desc())
-        )
-        return [_channel(row) for row in await self.session.scalars(statement)]
-
     async def all(self) -> AsyncIterator[tuple[ChannelRow, bool]]:
         """Every channel, with whether its connection's person is still active."""
         statement = (

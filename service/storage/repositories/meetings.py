@@ -39,7 +39,6 @@ log = structlog.get_logger(__name__)
 Key = tuple[str, datetime]
 MEETINGS = table(MeetingRecord)
 COPIES = table(MeetingCopy)
-PARTICIPATIONS = table(Participation)
 _MEETING_KEY = ("tenant_id", "ical_uid", "original_start")
 # A copy without attendees (a bare feed) must not erase what an earlier copy told the shared row.
 _KEPT_WHEN_MISSING = ("organizer_email", "human_count", "one_on_one")
